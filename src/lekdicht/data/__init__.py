@@ -1,0 +1,1 @@
+"""Packaged reference data (IOC lists, periods, allow-lists); each file names its sources."""
