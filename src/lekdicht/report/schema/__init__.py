@@ -1,0 +1,1 @@
+"""JSON Schemas of lekdicht's machine-readable outputs."""

@@ -1,0 +1,1 @@
+"""Scan orchestration: run the pipeline stages over one evidence source."""

@@ -1,0 +1,48 @@
+"""Scan end to end: run the pipeline, assess, and write the case folder outputs."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from lekdicht.assess.coverage import compute_coverage
+from lekdicht.assess.verdict import apply_corroboration, decide
+from lekdicht.catalog.kinds import FAMILY
+from lekdicht.correlate.sessions import group_sessions
+from lekdicht.report.builder import Assessment, build_report, findings_jsonl
+from lekdicht.scan.pipeline import ScanData, ScanOptions, run_scan
+from lekdicht.scan.server import server_facts
+
+
+@dataclass(slots=True)
+class ScanOutcome:
+    """The report document and where it was written."""
+
+    report: dict[str, Any]
+    out_dir: Path
+
+
+def assess(data: ScanData) -> Assessment:
+    """Corroboration, coverage, server facts, verdict, sessions."""
+    apply_corroboration(data.findings)
+    coverage = compute_coverage(
+        (FAMILY[r.kind], r.stats.first_timestamp, r.stats.last_timestamp)
+        for r in data.log_results
+        if r.kind in FAMILY and r.error is None
+    )
+    server = server_facts(data)
+    vulnerable = [c["cve"] for c in server.get("exposure", []) if c.get("status") == "vulnerable"]
+    verdict = decide(data.findings, coverage, vulnerable, build_known=bool(server.get("build")))
+    return Assessment(verdict=verdict, coverage=coverage, server=server, sessions=group_sessions(data.findings))
+
+
+def scan_and_report(options: ScanOptions) -> ScanOutcome:
+    """Run a scan and write report.json and findings.jsonl into the case folder."""
+    data = run_scan(options)
+    report = build_report(data, assess(data))
+    out = options.out
+    (out / "report.json").write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    (out / "findings.jsonl").write_text(findings_jsonl(data.findings), encoding="utf-8")
+    return ScanOutcome(report, out)
