@@ -12,6 +12,7 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TaskID, TextColum
 
 from lekdicht import __version__
 from lekdicht.evidence.source import EvidenceError
+from lekdicht.versions.cli import check_command, probe_command
 
 EXIT_CODES = {
     "clean": 0,
@@ -124,16 +125,8 @@ def scan(evidence: Path, out: Path | None, sigma_dirs: tuple[Path, ...], yara_di
     sys.exit(EXIT_CODES[report["verdict"]["overall"]])
 
 
-def _register_optional_commands() -> None:
-    """Commands owned by other packages, added when present."""
-    try:
-        from lekdicht.versions.cli import check_command
-    except ImportError:
-        return
-    main.add_command(check_command, name="check")
-
-
-_register_optional_commands()
+main.add_command(check_command, name="check")
+main.add_command(probe_command, name="probe")
 
 
 if __name__ == "__main__":

@@ -22,7 +22,7 @@ def _finding(verdict: Verdict, severity: Severity = Severity.HIGH, corroborate: 
 def test_periods_data_loads_with_proxylogon_first() -> None:
     periods = load_periods()
     assert periods[0].chain == "ProxyLogon"
-    assert str(periods[0].start) == "2021-01-03"
+    assert str(periods[0].start) == "2021-01-06"
     assert all(p.families for p in periods)
 
 
@@ -53,7 +53,7 @@ def test_verdict_order_and_reasons() -> None:
     assert decide([_finding(Verdict.ATTEMPTED)], cov).verdict is OverallVerdict.ATTEMPTED
     assert decide([_finding(Verdict.SUSPICIOUS)], cov).verdict is OverallVerdict.INCONCLUSIVE
     assert decide([_finding(Verdict.PROBE)], cov).verdict is OverallVerdict.CLEAN
-    assert decide([], cov, ["CVE-2021-26855"], build_known=True).verdict is OverallVerdict.VULNERABLE
+    assert decide([], cov, "The build is vulnerable to ProxyLogon.", build_known=True).verdict is OverallVerdict.VULNERABLE
     clean = decide([], cov, build_known=True)
     assert clean.verdict is OverallVerdict.CLEAN and "No evidence" in clean.reasons[0]
     assert clean.counts["exploited"] == 0
@@ -72,3 +72,15 @@ def test_corroboration_demotes_lonely_archives_only() -> None:
     backed = [_finding(Verdict.SUSPICIOUS, Severity.MEDIUM, corroborate=True), _finding(Verdict.EXPLOITED)]
     apply_corroboration(backed)
     assert backed[0].verdict is Verdict.SUSPICIOUS
+
+
+def test_periods_agree_with_the_cve_table() -> None:
+    import csv
+    from importlib import resources
+
+    text = resources.files("lekdicht.versions").joinpath("data", "cve-info.csv").read_text("utf-8")
+    starts = {r["cve"]: r["exploitation_start"] for r in csv.DictReader(text.splitlines()) if r["exploitation_start"]}
+    for period in load_periods():
+        known = [starts[c] for c in period.cves if c in starts]
+        if known:
+            assert str(period.start) == min(known), period.chain

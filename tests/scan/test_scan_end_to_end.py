@@ -154,3 +154,4 @@ def test_clean_evidence_exit_code(tmp_path: Path) -> None:
     assert report["verdict"]["overall"] == "clean"
     assert res.exit_code == 0
     assert "CLEAN" in res.output
+

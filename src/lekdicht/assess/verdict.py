@@ -42,8 +42,8 @@ def apply_corroboration(findings: Sequence[Finding]) -> None:
             f.verdict = Verdict.INFO
 
 
-def decide(findings: Sequence[Finding], coverage: Coverage, vulnerable_cves: Sequence[str] = (),
-           build_known: bool = False) -> VerdictResult:
+def decide(findings: Sequence[Finding], coverage: Coverage, vulnerability: str | None = None,
+           build_known: bool = False, exposure_notes: Sequence[str] = ()) -> VerdictResult:
     """Pick the overall verdict. Order: compromised, needs review, attempted, vulnerable, clean."""
     counts = Counter(f.verdict.value for f in findings)
     result = VerdictResult(OverallVerdict.CLEAN, counts={v.value: counts.get(v.value, 0) for v in Verdict})
@@ -66,13 +66,14 @@ def decide(findings: Sequence[Finding], coverage: Coverage, vulnerable_cves: Seq
         reasons.append(_summarise(attempted, "exploitation attempts that did not (visibly) succeed"))
     if probes:
         reasons.append(_summarise(probes, "vulnerability scanner probes (not an intrusion)"))
-    if vulnerable_cves:
+    if vulnerability:
         if result.verdict is OverallVerdict.CLEAN:
             result.verdict = OverallVerdict.VULNERABLE
-        reasons.append("The installed build is vulnerable to " + ", ".join(vulnerable_cves) + ".")
+        reasons.append(vulnerability)
     elif not build_known:
         reasons.append("The Exchange build could not be determined from the evidence; patch level unknown.")
 
+    reasons.extend(exposure_notes)
     if not coverage.any_logs:
         if result.verdict in (OverallVerdict.CLEAN, OverallVerdict.VULNERABLE):
             result.verdict = OverallVerdict.INCONCLUSIVE

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from lekdicht.assess.coverage import compute_coverage
+from lekdicht.assess.exposure import vulnerability_sentence, window_sentences
 from lekdicht.assess.verdict import apply_corroboration, decide
 from lekdicht.catalog.kinds import FAMILY
 from lekdicht.correlate.sessions import group_sessions
@@ -33,8 +34,9 @@ def assess(data: ScanData) -> Assessment:
         if r.kind in FAMILY and r.error is None
     )
     server = server_facts(data)
-    vulnerable = [c["cve"] for c in server.get("exposure", []) if c.get("status") == "vulnerable"]
-    verdict = decide(data.findings, coverage, vulnerable, build_known=bool(server.get("build")))
+    verdict = decide(data.findings, coverage, vulnerability_sentence(server), build_known=bool(server.get("build")),
+                     exposure_notes=window_sentences(server.get("exposure_windows", []),
+                                                     (server.get("patch_history") or {}).get("last_evidence")))
     return Assessment(verdict=verdict, coverage=coverage, server=server, sessions=group_sessions(data.findings))
 
 
