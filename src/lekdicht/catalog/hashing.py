@@ -24,7 +24,7 @@ class HashingReader:
         return data
 
     def readinto(self, buf: bytearray | memoryview) -> int:
-        n = self._raw.readinto(buf)
+        n = self._raw.readinto(buf)  # type: ignore[attr-defined]
         if n:
             self._hash.update(memoryview(buf)[:n])
             self.bytes_read += n

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 
 
-class ArtefactKind(str, Enum):
+class ArtefactKind(StrEnum):
     """What a file is, decided by content first and path second."""
 
     HTTPPROXY = "exchange.httpproxy"
