@@ -48,8 +48,12 @@ class _StderrProgress:
         self.tasks: dict[str, TaskID] = {}
         if enabled:
             self.progress = Progress(
-                TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TimeRemainingColumn(),
-                console=Console(stderr=True), transient=True,
+                TextColumn("{task.description}"),
+                BarColumn(),
+                DownloadColumn(),
+                TimeRemainingColumn(),
+                console=Console(stderr=True),
+                transient=True,
             )
 
     def __call__(self, stage: str, done: int, total: int) -> None:
@@ -72,20 +76,49 @@ class _StderrProgress:
 
 @main.command()
 @click.argument("evidence", type=click.Path(path_type=Path, exists=False))
-@click.option("--out", "out", type=click.Path(path_type=Path, file_okay=False),
-              help="Case folder for the outputs (default: ./lekdicht-case-<name>-<time>). Never inside the evidence.")
-@click.option("--sigma", "sigma_dirs", multiple=True, type=click.Path(path_type=Path, exists=True, file_okay=False),
-              help="Extra folder of Sigma rules (repeatable), e.g. the SigmaHQ rule set.")
-@click.option("--yara", "yara_dirs", multiple=True, type=click.Path(path_type=Path, exists=True, file_okay=False),
-              help="Extra folder of YARA rules for file content (repeatable), e.g. signature-base.")
-@click.option("--workers", type=click.IntRange(1, 256), default=None, help="Worker processes (default: all cores).")
-@click.option("--full-parse", is_flag=True,
-              help="Parse and validate every log line instead of only prefilter candidates (slower; counts every "
-                   "malformed line).")
-@click.option("--progress/--no-progress", default=None, help="Progress bars on stderr (default: when a terminal).")
+@click.option(
+    "--out",
+    "out",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Case folder for the outputs (default: ./lekdicht-case-<name>-<time>). Never inside the evidence.",
+)
+@click.option(
+    "--sigma",
+    "sigma_dirs",
+    multiple=True,
+    type=click.Path(path_type=Path, exists=True, file_okay=False),
+    help="Extra folder of Sigma rules (repeatable), e.g. the SigmaHQ rule set.",
+)
+@click.option(
+    "--yara",
+    "yara_dirs",
+    multiple=True,
+    type=click.Path(path_type=Path, exists=True, file_okay=False),
+    help="Extra folder of YARA rules for file content (repeatable), e.g. signature-base.",
+)
+@click.option(
+    "--workers", type=click.IntRange(1, 256), default=None, help="Worker processes (default: all cores)."
+)
+@click.option(
+    "--full-parse",
+    is_flag=True,
+    help="Parse and validate every log line instead of only prefilter candidates (slower; counts every "
+    "malformed line).",
+)
+@click.option(
+    "--progress/--no-progress", default=None, help="Progress bars on stderr (default: when a terminal)."
+)
 @click.option("--quiet", is_flag=True, help="No summary on stdout; only the exit code and the files.")
-def scan(evidence: Path, out: Path | None, sigma_dirs: tuple[Path, ...], yara_dirs: tuple[Path, ...],
-         workers: int | None, full_parse: bool, progress: bool | None, quiet: bool) -> None:
+def scan(
+    evidence: Path,
+    out: Path | None,
+    sigma_dirs: tuple[Path, ...],
+    yara_dirs: tuple[Path, ...],
+    workers: int | None,
+    full_parse: bool,
+    progress: bool | None,
+    quiet: bool,
+) -> None:
     """Scan EVIDENCE (a folder in any layout, or a .zip/.tar/.tar.gz) for Exchange compromise.
 
     Writes report.json and findings.jsonl to the case folder and exits with a code per verdict:
@@ -101,12 +134,20 @@ def scan(evidence: Path, out: Path | None, sigma_dirs: tuple[Path, ...], yara_di
         sys.exit(EXIT_USAGE)
     out = out or _default_out(evidence)
     if evidence.is_dir() and _inside(out, evidence):
-        err.print("lekdicht: the output folder must not be inside the evidence (evidence is never written to).")
+        err.print(
+            "lekdicht: the output folder must not be inside the evidence (evidence is never written to)."
+        )
         sys.exit(EXIT_USAGE)
     if progress is None:
         progress = sys.stderr.isatty() and not quiet
-    options = ScanOptions(evidence=evidence, out=out, sigma_dirs=list(sigma_dirs), yara_dirs=list(yara_dirs),
-                          workers=workers, full_parse=full_parse)
+    options = ScanOptions(
+        evidence=evidence,
+        out=out,
+        sigma_dirs=list(sigma_dirs),
+        yara_dirs=list(yara_dirs),
+        workers=workers,
+        full_parse=full_parse,
+    )
     try:
         with _StderrProgress(progress) as bar:
             options.progress = bar
@@ -118,8 +159,10 @@ def scan(evidence: Path, out: Path | None, sigma_dirs: tuple[Path, ...], yara_di
     rules = report["rules"]
     unusable = rules.get("unusable") or []
     if sigma_dirs or unusable:
-        err.print(f"lekdicht: {rules.get('loaded', 0)} Sigma rules loaded; {len(unusable)} not usable"
-                  + (" (see 'rules.unusable' in report.json)" if unusable else ""))
+        err.print(
+            f"lekdicht: {rules.get('loaded', 0)} Sigma rules loaded; {len(unusable)} not usable"
+            + (" (see 'rules.unusable' in report.json)" if unusable else "")
+        )
     if not quiet:
         print_summary(report, outcome.out_dir)
     sys.exit(EXIT_CODES[report["verdict"]["overall"]])

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 Record = dict[str, str]
 """One log line or event: the artefact's own field names mapped to string values."""
 
 
-class Verdict(str, Enum):
+class Verdict(StrEnum):
     """Verdict tier of a single finding, strongest first."""
 
     EXPLOITED = "exploited"
@@ -34,7 +34,7 @@ _VERDICT_RANK = {
 }
 
 
-class OverallVerdict(str, Enum):
+class OverallVerdict(StrEnum):
     """Verdict of a whole scan."""
 
     COMPROMISED = "compromised"
@@ -44,7 +44,7 @@ class OverallVerdict(str, Enum):
     INCONCLUSIVE = "inconclusive"
 
 
-class Severity(str, Enum):
+class Severity(StrEnum):
     """Sigma levels, reused for every finding."""
 
     CRITICAL = "critical"

@@ -14,9 +14,15 @@ def _t(s: str) -> datetime:
 
 
 def _finding(verdict: Verdict, severity: Severity = Severity.HIGH, corroborate: bool = False) -> Finding:
-    return Finding(rule_id="X", title=f"rule {verdict.value}", verdict=verdict, severity=severity,
-                   artefact_kind="iis.w3c", evidence=Evidence(path="a.log", line=1),
-                   requires_corroboration=corroborate)
+    return Finding(
+        rule_id="X",
+        title=f"rule {verdict.value}",
+        verdict=verdict,
+        severity=severity,
+        artefact_kind="iis.w3c",
+        evidence=Evidence(path="a.log", line=1),
+        requires_corroboration=corroborate,
+    )
 
 
 def test_periods_data_loads_with_proxylogon_first() -> None:
@@ -49,11 +55,17 @@ def test_family_irrelevant_to_a_chain_does_not_cover_it() -> None:
 
 def test_verdict_order_and_reasons() -> None:
     cov = compute_coverage([("iis", _t("2020-12-01T00:00:00"), _t("2023-01-01T00:00:00"))])
-    assert decide([_finding(Verdict.EXPLOITED), _finding(Verdict.ATTEMPTED)], cov).verdict is OverallVerdict.COMPROMISED
+    assert (
+        decide([_finding(Verdict.EXPLOITED), _finding(Verdict.ATTEMPTED)], cov).verdict
+        is OverallVerdict.COMPROMISED
+    )
     assert decide([_finding(Verdict.ATTEMPTED)], cov).verdict is OverallVerdict.ATTEMPTED
     assert decide([_finding(Verdict.SUSPICIOUS)], cov).verdict is OverallVerdict.INCONCLUSIVE
     assert decide([_finding(Verdict.PROBE)], cov).verdict is OverallVerdict.CLEAN
-    assert decide([], cov, "The build is vulnerable to ProxyLogon.", build_known=True).verdict is OverallVerdict.VULNERABLE
+    assert (
+        decide([], cov, "The build is vulnerable to ProxyLogon.", build_known=True).verdict
+        is OverallVerdict.VULNERABLE
+    )
     clean = decide([], cov, build_known=True)
     assert clean.verdict is OverallVerdict.CLEAN and "No evidence" in clean.reasons[0]
     assert clean.counts["exploited"] == 0
@@ -79,7 +91,11 @@ def test_periods_agree_with_the_cve_table() -> None:
     from importlib import resources
 
     text = resources.files("lekdicht.versions").joinpath("data", "cve-info.csv").read_text("utf-8")
-    starts = {r["cve"]: r["exploitation_start"] for r in csv.DictReader(text.splitlines()) if r["exploitation_start"]}
+    starts = {
+        r["cve"]: r["exploitation_start"]
+        for r in csv.DictReader(text.splitlines())
+        if r["exploitation_start"]
+    }
     for period in load_periods():
         known = [starts[c] for c in period.cves if c in starts]
         if known:

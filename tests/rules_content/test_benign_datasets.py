@@ -8,7 +8,6 @@ from pathlib import Path
 
 from lekdicht.scan.pipeline import ScanOptions
 from lekdicht.scan.run import scan_and_report
-
 from support.logsynth import HTTPPROXY_FIELDS
 
 

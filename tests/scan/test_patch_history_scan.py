@@ -4,18 +4,26 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from support.logsynth import HTTPPROXY_FIELDS, httpproxy
-
 from lekdicht.scan.pipeline import ScanOptions
 from lekdicht.scan.run import scan_and_report
+from support.logsynth import HTTPPROXY_FIELDS, httpproxy
 
 
 def _proxy_log(version: str, day: str, hour: str) -> str:
-    head = (f"#Software: Microsoft Exchange Server\r\n#Version: {version}\r\n#Log-type: HttpProxy Logs\r\n"
-            f"#Date: {day}T{hour}:00:00.000Z\r\n#Fields: " + ",".join(HTTPPROXY_FIELDS) + "\r\n")
-    lines = [httpproxy(DateTime=f"{day}T{hour}:{m:02d}:00.000Z", AnchorMailbox="Smtp~anna@example.org",
-                       AuthenticatedUser="anna@example.org", IsAuthenticated="true", ClientIpAddress="198.51.100.20")
-             for m in (0, 30, 59)]
+    head = (
+        f"#Software: Microsoft Exchange Server\r\n#Version: {version}\r\n#Log-type: HttpProxy Logs\r\n"
+        f"#Date: {day}T{hour}:00:00.000Z\r\n#Fields: " + ",".join(HTTPPROXY_FIELDS) + "\r\n"
+    )
+    lines = [
+        httpproxy(
+            DateTime=f"{day}T{hour}:{m:02d}:00.000Z",
+            AnchorMailbox="Smtp~anna@example.org",
+            AuthenticatedUser="anna@example.org",
+            IsAuthenticated="true",
+            ClientIpAddress="198.51.100.20",
+        )
+        for m in (0, 30, 59)
+    ]
     return head + "".join(line + "\r\n" for line in lines)
 
 

@@ -49,9 +49,17 @@ def test_demo_is_compromised_and_report_matches_schema(evidence: Path, tmp_path:
     jsonschema.validate(report, SCHEMA)
     assert report["verdict"]["overall"] == "compromised"
     ids = {f["rule_id"] for f in report["findings"]}
-    assert {"PL1-ssrf-backend-reached", "PL7-ecp-vdir-script-url", "PL7-mgmt-vdir-script-url",
-            "PL6-oab-download-unexpected-path", "PL3-iis-post-static-file", "WA2-iis-aspnet-client-page",
-            "HX1-lsass-dump-comsvcs", "PL1-ssrf-localhost-probe", "PL1-ssrf-autodiscover-attempt"} <= ids
+    assert {
+        "PL1-ssrf-backend-reached",
+        "PL7-ecp-vdir-script-url",
+        "PL7-mgmt-vdir-script-url",
+        "PL6-oab-download-unexpected-path",
+        "PL3-iis-post-static-file",
+        "WA2-iis-aspnet-client-page",
+        "HX1-lsass-dump-comsvcs",
+        "PL1-ssrf-localhost-probe",
+        "PL1-ssrf-autodiscover-attempt",
+    } <= ids
     assert any(r.startswith("WS3-yara-") for r in ids), "the webshell file on disk must be found by content"
     files = {f["path"]: f for f in report["evidence"]["files"]}
     assert len(files) == len(list(p for p in evidence.rglob("*") if p.is_file()))
@@ -83,10 +91,14 @@ def test_zip_evidence_gives_the_same_findings(evidence: Path, tmp_path: Path) ->
     from_zip = _scan(arc, tmp_path / "b")
     assert from_zip["scan"]["evidence_kind"] == "zip"
     assert from_zip["findings"] == from_folder["findings"]
-    assert not any(p.name.startswith(".evidence-") for p in (tmp_path / "b").iterdir()), "scratch folder removed"
+    assert not any(p.name.startswith(".evidence-") for p in (tmp_path / "b").iterdir()), (
+        "scratch folder removed"
+    )
 
 
-def test_parallel_scan_equals_single_process(evidence: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_parallel_scan_equals_single_process(
+    evidence: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     single = _scan(evidence, tmp_path / "one", workers=1)
     monkeypatch.setattr(pipeline, "IN_PROCESS_BYTES", 0)
     parallel = _scan(evidence, tmp_path / "two", workers=2)
@@ -98,7 +110,8 @@ def test_bad_input_is_reported_not_fatal(evidence: Path, tmp_path: Path) -> None
     logs = evidence / "C" / "inetpub" / "logs" / "LogFiles" / "W3SVC1"
     (logs / "u_ex210304.log").write_bytes(
         b"#Software: Microsoft Internet Information Services 10.0\r\n#Fields: date time cs-method cs-uri-stem sc-status\r\n"
-        b"2021-03-04 01:00:00 GET /owa/ 200\r\n2021-03-04 01:00:01 GET\r\n\xff\xfe\x00garbage \x80\x81 line\r\n")
+        b"2021-03-04 01:00:00 GET /owa/ 200\r\n2021-03-04 01:00:01 GET\r\n\xff\xfe\x00garbage \x80\x81 line\r\n"
+    )
     (evidence / "broken.evtx").write_bytes(b"ElfFile\x00" + os.urandom(5000))
     (logs / "empty.log").write_bytes(b"")
     report = _scan(evidence, tmp_path / "case")
@@ -114,7 +127,9 @@ def test_bad_input_is_reported_not_fatal(evidence: Path, tmp_path: Path) -> None
     assert [r["line"] for r in bad["rejected_examples"]] == [4, 5]
     evtx = files["broken.evtx"]
     assert evtx["kind"] == "windows.evtx"
-    assert evtx.get("error") or evtx["records_rejected"] > 0 or evtx["notes"], "a broken EVTX must be reported"
+    assert evtx.get("error") or evtx["records_rejected"] > 0 or evtx["notes"], (
+        "a broken EVTX must be reported"
+    )
     assert report["verdict"]["overall"] == "compromised"
 
 
@@ -148,10 +163,10 @@ def test_clean_evidence_exit_code(tmp_path: Path) -> None:
         "#Software: Microsoft Internet Information Services 10.0\n#Version: 1.0\n"
         "#Fields: date time s-ip cs-method cs-uri-stem cs-uri-query s-port cs-username c-ip cs(User-Agent) sc-status\n"
         "2020-12-01 10:00:00 10.0.0.5 GET /owa/ - 443 EXAMPLE\\anna 198.51.100.20 Mozilla/5.0 200\n"
-        "2023-01-01 10:00:00 10.0.0.5 GET /owa/ - 443 EXAMPLE\\anna 198.51.100.20 Mozilla/5.0 200\n")
+        "2023-01-01 10:00:00 10.0.0.5 GET /owa/ - 443 EXAMPLE\\anna 198.51.100.20 Mozilla/5.0 200\n"
+    )
     res = CliRunner().invoke(main, ["scan", str(tmp_path / "ev"), "--out", str(tmp_path / "case")])
     report = json.loads((tmp_path / "case" / "report.json").read_text())
     assert report["verdict"]["overall"] == "clean"
     assert res.exit_code == 0
     assert "CLEAN" in res.output
-

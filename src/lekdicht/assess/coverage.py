@@ -42,8 +42,12 @@ class FamilySpan:
             self.last = last
 
     def to_json(self) -> dict[str, Any]:
-        return {"family": self.family, "files": self.files, "first": format_time(self.first),
-                "last": format_time(self.last)}
+        return {
+            "family": self.family,
+            "files": self.files,
+            "first": format_time(self.first),
+            "last": format_time(self.last),
+        }
 
 
 @dataclass(slots=True)
@@ -57,8 +61,13 @@ class ChainCoverage:
     statement: str
 
     def to_json(self) -> dict[str, Any]:
-        return {"chain": self.chain, "exploitation_start": self.start.isoformat(), "status": self.status,
-                "visible_from": format_time(self.visible_from), "statement": self.statement}
+        return {
+            "chain": self.chain,
+            "exploitation_start": self.start.isoformat(),
+            "status": self.status,
+            "visible_from": format_time(self.visible_from),
+            "statement": self.statement,
+        }
 
 
 @dataclass(slots=True)
@@ -73,7 +82,10 @@ class Coverage:
         return any(f.files for f in self.families)
 
     def to_json(self) -> dict[str, Any]:
-        return {"families": [f.to_json() for f in self.families], "chains": [c.to_json() for c in self.chains]}
+        return {
+            "families": [f.to_json() for f in self.families],
+            "chains": [c.to_json() for c in self.chains],
+        }
 
 
 @lru_cache(maxsize=1)
@@ -84,9 +96,15 @@ def load_periods() -> tuple[ChainPeriod, ...]:
     out = []
     for c in data["chains"]:
         start = c["exploitation_start"]
-        out.append(ChainPeriod(c["chain"], tuple(c["cves"]),
-                               start if isinstance(start, date) else date.fromisoformat(start),
-                               tuple(c["families"]), c.get("source", "")))
+        out.append(
+            ChainPeriod(
+                c["chain"],
+                tuple(c["cves"]),
+                start if isinstance(start, date) else date.fromisoformat(start),
+                tuple(c["families"]),
+                c.get("source", ""),
+            )
+        )
     return tuple(out)
 
 
@@ -105,19 +123,39 @@ def _chain_coverage(period: ChainPeriod, by_family: dict[str, FamilySpan]) -> Ch
     spans = [by_family[f] for f in period.families if f in by_family and by_family[f].first]
     start_dt = datetime(period.start.year, period.start.month, period.start.day, tzinfo=UTC)
     if not spans:
-        return ChainCoverage(period.chain, period.start, "none", None,
-                             f"No logs that could show {period.chain} ({', '.join(period.families)}) were found.")
+        return ChainCoverage(
+            period.chain,
+            period.start,
+            "none",
+            None,
+            f"No logs that could show {period.chain} ({', '.join(period.families)}) were found.",
+        )
     earliest = min(s.first for s in spans if s.first is not None)
     latest = max((s.last for s in spans if s.last is not None), default=None)
     names = ", ".join(sorted(s.family for s in spans))
     if latest is not None and latest < start_dt:
-        return ChainCoverage(period.chain, period.start, "none", None,
-                             f"The logs ({names}) end on {latest.date()}, before {period.chain} exploitation "
-                             f"began ({period.start}); they cannot show it.")
+        return ChainCoverage(
+            period.chain,
+            period.start,
+            "none",
+            None,
+            f"The logs ({names}) end on {latest.date()}, before {period.chain} exploitation "
+            f"began ({period.start}); they cannot show it.",
+        )
     if earliest <= start_dt:
-        return ChainCoverage(period.chain, period.start, "covered", earliest,
-                             f"The logs ({names}) reach back to {earliest.date()}, before {period.chain} "
-                             f"exploitation began ({period.start}).")
-    return ChainCoverage(period.chain, period.start, "partial", earliest,
-                         f"The logs ({names}) start on {earliest.date()}, after {period.chain} exploitation "
-                         f"began ({period.start}): an intrusion before {earliest.date()} cannot show in them.")
+        return ChainCoverage(
+            period.chain,
+            period.start,
+            "covered",
+            earliest,
+            f"The logs ({names}) reach back to {earliest.date()}, before {period.chain} "
+            f"exploitation began ({period.start}).",
+        )
+    return ChainCoverage(
+        period.chain,
+        period.start,
+        "partial",
+        earliest,
+        f"The logs ({names}) start on {earliest.date()}, after {period.chain} exploitation "
+        f"began ({period.start}): an intrusion before {earliest.date()} cannot show in them.",
+    )

@@ -23,8 +23,10 @@ def vulnerability_sentence(server: dict[str, Any]) -> str | None:
     named = ", ".join(ordered[:6]) + (f" and {len(ordered) - 6} more" if len(ordered) > 6 else "")
     exploited = sum(1 for c in vulnerable if c.get("exploited"))
     product = " ".join(x for x in (server.get("product"), server.get("cu")) if x)
-    return (f"The installed build {server['build']}{f' ({product})' if product else ''} is vulnerable to "
-            f"{len(vulnerable)} CVE(s), {exploited} of them exploited in the wild: {named}.")
+    return (
+        f"The installed build {server['build']}{f' ({product})' if product else ''} is vulnerable to "
+        f"{len(vulnerable)} CVE(s), {exploited} of them exploited in the wild: {named}."
+    )
 
 
 def window_sentences(windows: Sequence[dict[str, Any]], last_evidence: str | None) -> list[str]:
@@ -44,8 +46,12 @@ def window_sentences(windows: Sequence[dict[str, Any]], last_evidence: str | Non
         seen.add(fam)
         start = str(w["exposed_from"])[:10]
         if w.get("still_vulnerable"):
-            out.append(f"Exposed to {fam} since at least {start} and still vulnerable at the end of the evidence.")
+            out.append(
+                f"Exposed to {fam} since at least {start} and still vulnerable at the end of the evidence."
+            )
         elif w.get("exposed_until"):
-            out.append(f"Exposed to {fam} from {start} until the patch seen on {str(w['exposed_until'])[:10]}: "
-                       "an intrusion in that window remains possible.")
+            out.append(
+                f"Exposed to {fam} from {start} until the patch seen on {str(w['exposed_until'])[:10]}: "
+                "an intrusion in that window remains possible."
+            )
     return out

@@ -28,7 +28,9 @@ class VerdictResult:
 def apply_corroboration(findings: Sequence[Finding]) -> None:
     """Demote findings that need other evidence (archives, dumps on disk) to info when there is none."""
     corroborated = any(
-        f.verdict in CORROBORATING and not f.requires_corroboration and f.severity.rank >= Severity.MEDIUM.rank
+        f.verdict in CORROBORATING
+        and not f.requires_corroboration
+        and f.severity.rank >= Severity.MEDIUM.rank
         for f in findings
     )
     if corroborated:
@@ -36,19 +38,27 @@ def apply_corroboration(findings: Sequence[Finding]) -> None:
     for f in findings:
         if f.requires_corroboration and f.verdict is not Verdict.INFO:
             f.description = (f.description + " " if f.description else "") + (
-                f"[Shown for review only: rated {f.verdict.value} when other evidence of an intrusion exists; "
+                f"[Shown for review only: rated {f.verdict.value} when other evidence of an intrusion "
+                "exists; "
                 "none was found.]"
             )
             f.verdict = Verdict.INFO
 
 
-def decide(findings: Sequence[Finding], coverage: Coverage, vulnerability: str | None = None,
-           build_known: bool = False, exposure_notes: Sequence[str] = ()) -> VerdictResult:
+def decide(
+    findings: Sequence[Finding],
+    coverage: Coverage,
+    vulnerability: str | None = None,
+    build_known: bool = False,
+    exposure_notes: Sequence[str] = (),
+) -> VerdictResult:
     """Pick the overall verdict. Order: compromised, needs review, attempted, vulnerable, clean."""
     counts = Counter(f.verdict.value for f in findings)
     result = VerdictResult(OverallVerdict.CLEAN, counts={v.value: counts.get(v.value, 0) for v in Verdict})
     exploited = [f for f in findings if f.verdict is Verdict.EXPLOITED]
-    suspicious = [f for f in findings if f.verdict is Verdict.SUSPICIOUS and f.severity.rank >= Severity.MEDIUM.rank]
+    suspicious = [
+        f for f in findings if f.verdict is Verdict.SUSPICIOUS and f.severity.rank >= Severity.MEDIUM.rank
+    ]
     attempted = [f for f in findings if f.verdict is Verdict.ATTEMPTED]
     probes = [f for f in findings if f.verdict is Verdict.PROBE]
     reasons = result.reasons
@@ -77,7 +87,9 @@ def decide(findings: Sequence[Finding], coverage: Coverage, vulnerability: str |
     if not coverage.any_logs:
         if result.verdict in (OverallVerdict.CLEAN, OverallVerdict.VULNERABLE):
             result.verdict = OverallVerdict.INCONCLUSIVE
-        reasons.append("No Exchange, IIS or Windows event logs were found: the scan cannot see an intrusion in logs.")
+        reasons.append(
+            "No Exchange, IIS or Windows event logs were found: the scan cannot see an intrusion in logs."
+        )
     else:
         for chain in coverage.chains:
             if chain.status != "covered":

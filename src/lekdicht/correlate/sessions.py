@@ -35,7 +35,11 @@ class Session:
         self.rules.add(f.rule_id)
         self.cves.update(f.cves)
         e = f.entities
-        for target, value in ((self.user_agents, e.user_agent), (self.accounts, e.account), (self.urls, e.url)):
+        for target, value in (
+            (self.user_agents, e.user_agent),
+            (self.accounts, e.account),
+            (self.urls, e.url),
+        ):
             if value and len(target) < 20:
                 target.add(value)
 
@@ -62,4 +66,7 @@ def group_sessions(findings: Sequence[Finding]) -> list[Session]:
         if not ip or f.verdict is Verdict.INFO:
             continue
         sessions.setdefault(ip, Session(ip)).add(f)
-    return sorted(sessions.values(), key=lambda s: (-s.verdict.rank, s.first.isoformat() if s.first else "", s.client_ip))
+    return sorted(
+        sessions.values(),
+        key=lambda s: (-s.verdict.rank, s.first.isoformat() if s.first else "", s.client_ip),
+    )

@@ -67,7 +67,9 @@ class EvidenceSource:
             for dn in list(dirnames):
                 if (base / dn).is_symlink():
                     dirnames.remove(dn)
-                    self.skipped.append(Skipped(_rel(root, base / dn), "symbolic link to a folder not followed"))
+                    self.skipped.append(
+                        Skipped(_rel(root, base / dn), "symbolic link to a folder not followed")
+                    )
             for name in sorted(filenames):
                 full = base / name
                 rel = _rel(root, full)
@@ -128,8 +130,7 @@ def open_evidence(path: Path, scratch_parent: Path) -> EvidenceSource:
     if tarfile.is_tarfile(path):
         return _expand_tar(path, scratch_parent)
     raise EvidenceError(
-        f"{path} is a single file that is not a zip or tar archive; "
-        "put it in a folder and scan the folder"
+        f"{path} is a single file that is not a zip or tar archive; put it in a folder and scan the folder"
     )
 
 
@@ -207,7 +208,9 @@ def _expand_zip(path: Path, scratch_parent: Path) -> EvidenceSource:
                     src.skipped.append(Skipped(info.filename, "unsafe path in archive (absolute or ..)"))
                     continue
                 if mode and not stat.S_ISREG(mode):
-                    src.skipped.append(Skipped(info.filename, "link or special file in archive not extracted"))
+                    src.skipped.append(
+                        Skipped(info.filename, "link or special file in archive not extracted")
+                    )
                     continue
                 dst = scratch / rel
                 if dst.exists():

@@ -46,8 +46,10 @@ def build_report(data: ScanData, assessment: Assessment) -> dict[str, Any]:
         "rules": _rules_section(data),
         "findings": [f.to_json() for f in data.findings],
         "sessions": [s.to_json() for s in assessment.sessions],
-        "data_exposure": {"status": "not_assessed",
-                          "note": "Mailbox and address-book access scoping is not part of this version."},
+        "data_exposure": {
+            "status": "not_assessed",
+            "note": "Mailbox and address-book access scoping is not part of this version.",
+        },
         "errors": sorted(data.errors, key=lambda e: (e["path"], e["error"])),
     }
 
@@ -77,18 +79,18 @@ def _evidence_section(data: ScanData) -> dict[str, Any]:
         )
         if r.error:
             item["error"] = r.error
-    scanned = getattr(data.file_scan, "scanned", None) or []
+    scanned = data.file_scan.scanned if data.file_scan else []
     for s in scanned:
-        item = files.get(s.path)
-        if item is None:
+        row = files.get(s.path)
+        if row is None:
             continue
-        item["sha256"] = s.sha256
-        item["read"] = s.sha256 is not None
-        item["content_scanned"] = bool(getattr(s, "yara_scanned", False))
-        if getattr(s, "role", None):
-            item["web_role"] = s.role
-        if getattr(s, "skipped_reason", None):
-            item["skipped_reason"] = s.skipped_reason
+        row["sha256"] = s.sha256
+        row["read"] = s.sha256 is not None
+        row["content_scanned"] = s.yara_scanned
+        if s.role:
+            row["web_role"] = s.role
+        if s.skipped_reason:
+            row["skipped_reason"] = s.skipped_reason
     return {
         "source": str(data.source.original),
         "files": [files[k] for k in sorted(files)],
@@ -105,9 +107,8 @@ def _evidence_section(data: ScanData) -> dict[str, Any]:
 
 def _rules_section(data: ScanData) -> dict[str, Any]:
     summary = dict(data.ruleset_summary)
-    yara = getattr(data.file_scan, "yara_engine", None)
-    if yara is not None:
-        summary["yara_engine"] = str(yara)
+    if data.file_scan is not None:
+        summary["yara_engine"] = str(data.file_scan.yara_engine)
     return summary
 
 

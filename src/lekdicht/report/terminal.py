@@ -16,11 +16,21 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]"
 
 VERDICT_STYLE = {
     "compromised": ("bold white on red", "COMPROMISED", "This server was broken into."),
-    "inconclusive": ("bold black on yellow", "INCONCLUSIVE",
-                     "The evidence does not allow a clear answer; see the reasons below."),
-    "attempted": ("bold black on yellow", "ATTACKED, NO SIGN OF SUCCESS",
-                  "Attackers tried to break in; the evidence shows no successful intrusion."),
-    "vulnerable": ("bold black on yellow", "VULNERABLE", "No intrusion found, but the server is not patched."),
+    "inconclusive": (
+        "bold black on yellow",
+        "INCONCLUSIVE",
+        "The evidence does not allow a clear answer; see the reasons below.",
+    ),
+    "attempted": (
+        "bold black on yellow",
+        "ATTACKED, NO SIGN OF SUCCESS",
+        "Attackers tried to break in; the evidence shows no successful intrusion.",
+    ),
+    "vulnerable": (
+        "bold black on yellow",
+        "VULNERABLE",
+        "No intrusion found, but the server is not patched.",
+    ),
     "clean": ("bold white on green", "CLEAN", "No sign of an intrusion in the evidence scanned."),
 }
 
@@ -30,7 +40,8 @@ ADVICE = {
         "Do not delete anything yet: preserve the evidence (this case folder, logs, web folders).",
         "Call an incident responder; passwords used on this server must be considered stolen.",
         "Mail may have been read or copied: start the data-breach assessment (72-hour deadline in the EU).",
-        "Patch to the latest Exchange update only after evidence is preserved; patching does not remove backdoors.",
+        "Patch to the latest Exchange update only after evidence is preserved; "
+        "patching does not remove backdoors.",
     ],
     "inconclusive": [
         "Have a specialist review the findings in report.json / findings.jsonl.",
@@ -55,13 +66,13 @@ ADVICE = {
 
 def safe(text: object, limit: int = 160) -> str:
     """Attacker-controlled text made safe for a terminal: no control or bidi characters, bounded."""
-    s = _CONTROL.sub("?", str(text))
+    s: str = _CONTROL.sub("?", str(text))
     return s if len(s) <= limit else s[: limit - 1] + "…"
 
 
 def _where(evidence: dict[str, Any]) -> str:
     """File name (not the whole path) with line or record number."""
-    name = evidence["path"].rsplit("/", 1)[-1]
+    name = str(evidence["path"]).rsplit("/", 1)[-1]
     if evidence.get("line"):
         return f"{name}:{evidence['line']}"
     if evidence.get("record") is not None:
@@ -83,8 +94,12 @@ def print_summary(report: dict[str, Any], out_dir: Path, console: Console | None
 
     server = report.get("server") or {}
     if server.get("build"):
-        console.print(Text(f"\nServer: {safe(server.get('hostname') or 'unknown host')}, "
-                           f"build {safe(server['build'])} ({safe(server.get('product') or 'unknown product')})"))
+        console.print(
+            Text(
+                f"\nServer: {safe(server.get('hostname') or 'unknown host')}, "
+                f"build {safe(server['build'])} ({safe(server.get('product') or 'unknown product')})"
+            )
+        )
 
     findings = [f for f in report["findings"] if f["verdict"] != "info"]
     if findings:
@@ -100,14 +115,26 @@ def print_summary(report: dict[str, Any], out_dir: Path, console: Console | None
         order = {"exploited": 0, "suspicious": 1, "attempted": 2, "probe": 3}
         for (v, title), items in sorted(groups.items(), key=lambda kv: (order.get(kv[0][0], 9), kv[0][1])):
             first = min((i["time"] for i in items if i["time"]), default=None)
-            table.add_row(v, str(len(items)), Text(safe(title, 100)), (first or "-")[:16].replace("T", " "),
-                          Text(safe(_where(items[0]["evidence"]), 80)))
+            table.add_row(
+                v,
+                str(len(items)),
+                Text(safe(title, 100)),
+                (first or "-")[:16].replace("T", " "),
+                Text(safe(_where(items[0]["evidence"]), 80)),
+            )
         console.print(table)
     sessions = report.get("sessions") or []
     if sessions:
-        console.print(Text("\nAttacker addresses: " + ", ".join(
-            safe(s["client_ip"], 60) + f" ({s['verdict']}, {s['findings']} findings)" for s in sessions[:8])
-            + (f", and {len(sessions) - 8} more" if len(sessions) > 8 else "")))
+        console.print(
+            Text(
+                "\nAttacker addresses: "
+                + ", ".join(
+                    safe(s["client_ip"], 60) + f" ({s['verdict']}, {s['findings']} findings)"
+                    for s in sessions[:8]
+                )
+                + (f", and {len(sessions) - 8} more" if len(sessions) > 8 else "")
+            )
+        )
 
     console.print(Text("\nWhat to do now:", style="bold"))
     for i, step in enumerate(ADVICE[verdict], 1):
@@ -115,11 +142,19 @@ def print_summary(report: dict[str, Any], out_dir: Path, console: Console | None
 
     totals = report["evidence"]["totals"]
     kinds = Counter(f["kind"] for f in report["evidence"]["files"])
-    console.print(Text(
-        f"\nEvidence: {totals['files']} files ({totals['log_files']} logs, {totals['records_read']} records read, "
-        f"{totals['records_rejected']} rejected); kinds: "
-        + ", ".join(f"{k} {n}" for k, n in sorted(kinds.items()))))
+    console.print(
+        Text(
+            f"\nEvidence: {totals['files']} files ({totals['log_files']} logs, "
+            f"{totals['records_read']} records read, "
+            f"{totals['records_rejected']} rejected); kinds: "
+            + ", ".join(f"{k} {n}" for k, n in sorted(kinds.items()))
+        )
+    )
     if report["errors"]:
-        console.print(Text(f"{len(report['errors'])} file(s) could not be read fully: see 'errors' in report.json.",
-                           style="yellow"))
+        console.print(
+            Text(
+                f"{len(report['errors'])} file(s) could not be read fully: see 'errors' in report.json.",
+                style="yellow",
+            )
+        )
     console.print(Text(f"Full report: {out_dir / 'report.json'}  ·  findings: {out_dir / 'findings.jsonl'}"))

@@ -69,8 +69,11 @@ class LogScanner:
 
     def _windows_rules(self) -> list[CompiledRule]:
         if self._all_event_rules is None:
-            self._all_event_rules = [r for r in self.ruleset.rules if r.logsource.product in (None, "windows")
-                                     and r.logsource.category != "webserver"]
+            self._all_event_rules = [
+                r
+                for r in self.ruleset.rules
+                if r.logsource.product in (None, "windows") and r.logsource.category != "webserver"
+            ]
         return self._all_event_rules
 
     def scan(self, relpath: str, local: Path, kind: ArtefactKind, size: int) -> LogFileResult:

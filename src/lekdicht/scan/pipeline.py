@@ -14,6 +14,9 @@ from lekdicht.catalog.hashing import sha256_file
 from lekdicht.catalog.kinds import ArtefactKind
 from lekdicht.catalog.sniff import sniff
 from lekdicht.evidence.source import EvidenceFile, EvidenceSource, open_evidence
+from lekdicht.files.results import FileScanResult
+from lekdicht.files.scanner import scan_files
+from lekdicht.logs.base import ReadStats
 from lekdicht.model import Finding
 from lekdicht.rules.ruleset import RuleSet
 from lekdicht.scan.logscan import LogFileResult, LogScanner
@@ -62,7 +65,7 @@ class ScanData:
     log_results: list[LogFileResult]
     findings: list[Finding]
     ruleset_summary: dict[str, object]
-    file_scan: object | None = None
+    file_scan: FileScanResult | None = None
     inventory_hashes: dict[str, str | None] = field(default_factory=dict)
     """SHA-256 of files no other stage read (None: larger than HASH_LIMIT or unreadable)."""
     errors: list[dict[str, str]] = field(default_factory=list)
@@ -95,9 +98,7 @@ def _scan_in_worker(relpath: str, local: str, kind: str, size: int) -> LogFileRe
     return _WORKER.scan(relpath, Path(local), ArtefactKind(kind), size)
 
 
-def scan_logs(
-    entries: list[CatalogEntry], ruleset: RuleSet, options: ScanOptions
-) -> list[LogFileResult]:
+def scan_logs(entries: list[CatalogEntry], ruleset: RuleSet, options: ScanOptions) -> list[LogFileResult]:
     """Read and detect over every log artefact, in parallel across cores for large evidence."""
     logs = [e for e in entries if e.kind.is_log and e.sniff_error is None]
     logs.sort(key=lambda e: -e.file.size)  # largest first balances the workers
@@ -130,7 +131,7 @@ def scan_logs(
                 try:
                     results.append(fut.result())
                 except Exception as exc:  # noqa: BLE001 - a dead worker is reported per file
-                    res = LogFileResult(e.file.relpath, e.kind, e.file.size, None, _empty_stats())
+                    res = LogFileResult(e.file.relpath, e.kind, e.file.size, None, ReadStats())
                     res.error = f"worker failed: {type(exc).__name__}: {exc}"
                     results.append(res)
                 done_bytes += e.file.size
@@ -141,12 +142,6 @@ def scan_logs(
         for f in r.findings:
             f.evidence.sha256 = r.sha256
     return results
-
-
-def _empty_stats() -> object:
-    from lekdicht.logs.base import ReadStats
-
-    return ReadStats()
 
 
 def run_scan(options: ScanOptions) -> ScanData:
@@ -161,11 +156,10 @@ def run_scan(options: ScanOptions) -> ScanData:
         log_results = scan_logs(entries, ruleset, options)
         findings = [f for r in log_results for f in r.findings]
         file_scan = _scan_files(entries, options)
-        if file_scan is not None:
-            findings.extend(file_scan.findings)
+        findings.extend(file_scan.findings)
         findings.sort(key=Finding.sort_key)
         read = {r.relpath for r in log_results if r.sha256}
-        read.update(s.path for s in getattr(file_scan, "scanned", []) if s.sha256)
+        read.update(s.path for s in file_scan.scanned if s.sha256)
         inventory, hash_errors = hash_unread(entries, read)
         data = ScanData(
             options=options,
@@ -188,7 +182,9 @@ def run_scan(options: ScanOptions) -> ScanData:
         source.close()
 
 
-def hash_unread(entries: list[CatalogEntry], read: set[str]) -> tuple[dict[str, str | None], list[dict[str, str]]]:
+def hash_unread(
+    entries: list[CatalogEntry], read: set[str]
+) -> tuple[dict[str, str | None], list[dict[str, str]]]:
     """Hash the files no stage read, so every file in the inventory has its SHA-256."""
     hashes: dict[str, str | None] = {}
     errors: list[dict[str, str]] = []
@@ -206,9 +202,7 @@ def hash_unread(entries: list[CatalogEntry], read: set[str]) -> tuple[dict[str, 
     return hashes, errors
 
 
-def _scan_files(entries: list[CatalogEntry], options: ScanOptions):  # type: ignore[no-untyped-def]
-    from lekdicht.files.scanner import scan_files
-
+def _scan_files(entries: list[CatalogEntry], options: ScanOptions) -> FileScanResult:
     if options.progress:
         options.progress("files", 0, len(entries))
     result = scan_files(

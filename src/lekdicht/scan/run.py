@@ -34,10 +34,18 @@ def assess(data: ScanData) -> Assessment:
         if r.kind in FAMILY and r.error is None
     )
     server = server_facts(data)
-    verdict = decide(data.findings, coverage, vulnerability_sentence(server), build_known=bool(server.get("build")),
-                     exposure_notes=window_sentences(server.get("exposure_windows", []),
-                                                     (server.get("patch_history") or {}).get("last_evidence")))
-    return Assessment(verdict=verdict, coverage=coverage, server=server, sessions=group_sessions(data.findings))
+    verdict = decide(
+        data.findings,
+        coverage,
+        vulnerability_sentence(server),
+        build_known=bool(server.get("build")),
+        exposure_notes=window_sentences(
+            server.get("exposure_windows", []), (server.get("patch_history") or {}).get("last_evidence")
+        ),
+    )
+    return Assessment(
+        verdict=verdict, coverage=coverage, server=server, sessions=group_sessions(data.findings)
+    )
 
 
 def scan_and_report(options: ScanOptions) -> ScanOutcome:
@@ -45,6 +53,8 @@ def scan_and_report(options: ScanOptions) -> ScanOutcome:
     data = run_scan(options)
     report = build_report(data, assess(data))
     out = options.out
-    (out / "report.json").write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    (out / "report.json").write_text(
+        json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
     (out / "findings.jsonl").write_text(findings_jsonl(data.findings), encoding="utf-8")
     return ScanOutcome(report, out)

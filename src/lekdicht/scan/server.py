@@ -17,8 +17,14 @@ from lekdicht.versions.pe_version import PeVersionError, read_pe_version
 MAX_CONFIG_BYTES = 16 * 1024 * 1024
 # Exchange logs whose #Version header is the build of the server that wrote them.
 _BUILD_HEADER_KINDS = {
-    ArtefactKind.HTTPPROXY, ArtefactKind.EWS, ArtefactKind.RPS_HTTP, ArtefactKind.RPS_CMDLET,
-    ArtefactKind.MESSAGE_TRACKING, ArtefactKind.EXCHANGE_OTHER, ArtefactKind.ECP_SERVER, ArtefactKind.ECP_ACTIVITY,
+    ArtefactKind.HTTPPROXY,
+    ArtefactKind.EWS,
+    ArtefactKind.RPS_HTTP,
+    ArtefactKind.RPS_CMDLET,
+    ArtefactKind.MESSAGE_TRACKING,
+    ArtefactKind.EXCHANGE_OTHER,
+    ArtefactKind.ECP_SERVER,
+    ArtefactKind.ECP_ACTIVITY,
 }
 
 
@@ -41,7 +47,9 @@ def build_observations(data: ScanData) -> tuple[list[BuildObservation], list[str
                     continue
             except BuildParseError:
                 continue
-            observations.append(BuildObservation(version, r.stats.first_timestamp, r.stats.last_timestamp, r.relpath))
+            observations.append(
+                BuildObservation(version, r.stats.first_timestamp, r.stats.last_timestamp, r.relpath)
+            )
     for entry in _exsetup_files(data.catalog):
         try:
             pe = read_pe_version(entry.file.local)
