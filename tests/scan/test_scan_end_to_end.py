@@ -20,7 +20,7 @@ from lekdicht.scan.run import scan_and_report
 
 REPO = Path(__file__).resolve().parents[2]
 DEMO = REPO / "demo" / "evidence"
-SCHEMA = json.loads((REPO / "src" / "lekdicht" / "report" / "schema" / "report-1.schema.json").read_text())
+SCHEMA = json.loads((REPO / "src" / "lekdicht" / "report" / "schema" / "report-2.schema.json").read_text())
 
 
 def _snapshot(root: Path) -> dict[str, tuple[str, int, int]]:

@@ -1,19 +1,19 @@
-"""Build the ``report.json`` document (schema ``lekdicht.report/1``) from the assessed scan."""
+"""Build the ``report.json`` document (schema ``lekdicht.report/2``) from the assessed scan."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from lekdicht import __version__
 from lekdicht.assess.coverage import Coverage
 from lekdicht.assess.verdict import VerdictResult
-from lekdicht.correlate.sessions import Session
+from lekdicht.correlate.run import Correlation
 from lekdicht.model import Finding, format_time
 from lekdicht.scan.pipeline import ScanData
 
-SCHEMA = "lekdicht.report/1"
+SCHEMA = "lekdicht.report/2"
 
 
 @dataclass(slots=True)
@@ -23,11 +23,12 @@ class Assessment:
     verdict: VerdictResult
     coverage: Coverage
     server: dict[str, Any]
-    sessions: list[Session] = field(default_factory=list)
+    correlation: Correlation | None = None
 
 
 def build_report(data: ScanData, assessment: Assessment) -> dict[str, Any]:
     """The full report document; key order is fixed and lists are sorted for deterministic output."""
+    corr = assessment.correlation
     return {
         "schema": SCHEMA,
         "tool": {"name": "lekdicht", "version": __version__},
@@ -38,6 +39,7 @@ def build_report(data: ScanData, assessment: Assessment) -> dict[str, Any]:
             "finished": format_time(data.finished),
             "sigma_dirs": [str(p) for p in data.options.sigma_dirs],
             "yara_dirs": [str(p) for p in data.options.yara_dirs],
+            "passes": corr.passes if corr else {},
         },
         "verdict": assessment.verdict.to_json(),
         "server": assessment.server,
@@ -45,11 +47,10 @@ def build_report(data: ScanData, assessment: Assessment) -> dict[str, Any]:
         "coverage": assessment.coverage.to_json(),
         "rules": _rules_section(data),
         "findings": [f.to_json() for f in data.findings],
-        "sessions": [s.to_json() for s in assessment.sessions],
-        "data_exposure": {
-            "status": "not_assessed",
-            "note": "Mailbox and address-book access scoping is not part of this version.",
-        },
+        "sessions": [s.to_json() for s in corr.sessions] if corr else [],
+        "data_exposure": corr.exposure.to_json() if corr else {"status": "not_assessed"},
+        "log_gaps": corr.gaps if corr else {},
+        "timeline_events": len(corr.timeline) if corr else 0,
         "errors": sorted(data.errors, key=lambda e: (e["path"], e["error"])),
     }
 

@@ -12,56 +12,20 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from lekdicht.report.wording import ADVICE, VERDICT_LABEL, VERDICT_SENTENCE
+
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
-VERDICT_STYLE = {
-    "compromised": ("bold white on red", "COMPROMISED", "This server was broken into."),
-    "inconclusive": (
-        "bold black on yellow",
-        "INCONCLUSIVE",
-        "The evidence does not allow a clear answer; see the reasons below.",
-    ),
-    "attempted": (
-        "bold black on yellow",
-        "ATTACKED, NO SIGN OF SUCCESS",
-        "Attackers tried to break in; the evidence shows no successful intrusion.",
-    ),
-    "vulnerable": (
-        "bold black on yellow",
-        "VULNERABLE",
-        "No intrusion found, but the server is not patched.",
-    ),
-    "clean": ("bold white on green", "CLEAN", "No sign of an intrusion in the evidence scanned."),
+_STYLE = {
+    "compromised": "bold white on red",
+    "inconclusive": "bold black on yellow",
+    "attempted": "bold black on yellow",
+    "vulnerable": "bold black on yellow",
+    "clean": "bold white on green",
 }
 
-ADVICE = {
-    "compromised": [
-        "Treat the server as compromised: disconnect it from the internet (block ports 443/80) now.",
-        "Do not delete anything yet: preserve the evidence (this case folder, logs, web folders).",
-        "Call an incident responder; passwords used on this server must be considered stolen.",
-        "Mail may have been read or copied: start the data-breach assessment (72-hour deadline in the EU).",
-        "Patch to the latest Exchange update only after evidence is preserved; "
-        "patching does not remove backdoors.",
-    ],
-    "inconclusive": [
-        "Have a specialist review the findings in report.json / findings.jsonl.",
-        "Collect older logs if you have them (backups) and scan again.",
-        "Install the latest Exchange security update.",
-    ],
-    "attempted": [
-        "Install the latest Exchange security update today if you have not already.",
-        "Review the attacker addresses below and block them at the firewall.",
-        "Scan again after patching and keep the logs: attempts often come back.",
-    ],
-    "vulnerable": [
-        "Install the latest Exchange security update today.",
-        "Until then, apply Microsoft's temporary mitigations for the open vulnerabilities.",
-    ],
-    "clean": [
-        "Keep Exchange on the latest security update.",
-        "Keep at least 90 days of Exchange and IIS logs so a future check can see further back.",
-    ],
-}
+VERDICT_STYLE = {v: (_STYLE[v], VERDICT_LABEL["en"][v], VERDICT_SENTENCE["en"][v]) for v in _STYLE}
+"""Rich style, label and sentence per overall verdict (English wording from ``report.wording``)."""
 
 
 def safe(text: object, limit: int = 160) -> str:
@@ -136,8 +100,23 @@ def print_summary(report: dict[str, Any], out_dir: Path, console: Console | None
             )
         )
 
+    exposure = report.get("data_exposure") or {}
+    if exposure.get("summary"):
+        console.print(Text("\nWhat was taken: " + safe(exposure["summary"], 400), style="bold"))
+        for limit in exposure.get("limits", []):
+            console.print(Text("  (" + safe(limit, 300) + ")"))
+    gaps = report.get("log_gaps") or {}
+    holes = len(gaps.get("httpproxy_hours", [])) + len(gaps.get("uncovered_periods", []))
+    if holes:
+        console.print(
+            Text(
+                f"Log gaps: {holes} period(s) with missing logs; see 'log_gaps' in report.json.",
+                style="yellow",
+            )
+        )
+
     console.print(Text("\nWhat to do now:", style="bold"))
-    for i, step in enumerate(ADVICE[verdict], 1):
+    for i, step in enumerate(ADVICE["en"][verdict], 1):
         console.print(Text(f"  {i}. {step}"))
 
     totals = report["evidence"]["totals"]

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import os
-import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from lekdicht.assess.verdict import apply_corroboration
 from lekdicht.catalog.hashing import sha256_file
 from lekdicht.catalog.kinds import ArtefactKind
 from lekdicht.catalog.sniff import sniff
+from lekdicht.correlate.run import Correlation, correlate
 from lekdicht.evidence.source import EvidenceFile, EvidenceSource, open_evidence
 from lekdicht.files.results import FileScanResult
 from lekdicht.files.scanner import scan_files
@@ -68,6 +69,7 @@ class ScanData:
     file_scan: FileScanResult | None = None
     inventory_hashes: dict[str, str | None] = field(default_factory=dict)
     """SHA-256 of files no other stage read (None: larger than HASH_LIMIT or unreadable)."""
+    correlation: Correlation | None = None
     errors: list[dict[str, str]] = field(default_factory=list)
 
 
@@ -150,7 +152,6 @@ def run_scan(options: ScanOptions) -> ScanData:
     options.out.mkdir(parents=True, exist_ok=True)
     source = open_evidence(options.evidence, options.out)
     try:
-        t0 = time.perf_counter()
         entries = catalog_files(source)
         ruleset = RuleSet.load(options.sigma_dirs)
         log_results = scan_logs(entries, ruleset, options)
@@ -161,6 +162,24 @@ def run_scan(options: ScanOptions) -> ScanData:
         read = {r.relpath for r in log_results if r.sha256}
         read.update(s.path for s in file_scan.scanned if s.sha256)
         inventory, hash_errors = hash_unread(entries, read)
+        apply_corroboration(findings)
+        if options.progress:
+            options.progress("correlate", 0, 1)
+        correlation = correlate(
+            findings,
+            [
+                (e.file.relpath, e.file.local, e.kind)
+                for e in entries
+                if e.kind.is_log and e.sniff_error is None
+            ],
+            [(r.stats.first_timestamp, r.stats.last_timestamp) for r in log_results if r.error is None],
+            [
+                {"path": e.file.relpath, "size": e.file.size, "sha256": inventory.get(e.file.relpath)}
+                for e in entries
+            ],
+        )
+        if options.progress:
+            options.progress("correlate", 1, 1)
         data = ScanData(
             options=options,
             source=source,
@@ -172,11 +191,12 @@ def run_scan(options: ScanOptions) -> ScanData:
             ruleset_summary=ruleset.summary(),
             file_scan=file_scan,
             inventory_hashes=inventory,
+            correlation=correlation,
         )
         data.errors.extend(hash_errors)
+        data.errors.extend(correlation.errors)
         data.errors.extend({"path": e.file.relpath, "error": e.sniff_error} for e in entries if e.sniff_error)
         data.errors.extend({"path": r.relpath, "error": r.error} for r in log_results if r.error)
-        _ = time.perf_counter() - t0
         return data
     finally:
         source.close()

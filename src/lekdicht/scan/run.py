@@ -9,9 +9,9 @@ from typing import Any
 
 from lekdicht.assess.coverage import compute_coverage
 from lekdicht.assess.exposure import vulnerability_sentence, window_sentences
-from lekdicht.assess.verdict import apply_corroboration, decide
+from lekdicht.assess.verdict import decide
 from lekdicht.catalog.kinds import FAMILY
-from lekdicht.correlate.sessions import group_sessions
+from lekdicht.correlate.timeline import to_csv, to_jsonl
 from lekdicht.report.builder import Assessment, build_report, findings_jsonl
 from lekdicht.scan.pipeline import ScanData, ScanOptions, run_scan
 from lekdicht.scan.server import server_facts
@@ -26,8 +26,7 @@ class ScanOutcome:
 
 
 def assess(data: ScanData) -> Assessment:
-    """Corroboration, coverage, server facts, verdict, sessions."""
-    apply_corroboration(data.findings)
+    """Coverage, server facts, verdict."""
     coverage = compute_coverage(
         (FAMILY[r.kind], r.stats.first_timestamp, r.stats.last_timestamp)
         for r in data.log_results
@@ -43,9 +42,7 @@ def assess(data: ScanData) -> Assessment:
             server.get("exposure_windows", []), (server.get("patch_history") or {}).get("last_evidence")
         ),
     )
-    return Assessment(
-        verdict=verdict, coverage=coverage, server=server, sessions=group_sessions(data.findings)
-    )
+    return Assessment(verdict=verdict, coverage=coverage, server=server, correlation=data.correlation)
 
 
 def scan_and_report(options: ScanOptions) -> ScanOutcome:
@@ -57,4 +54,7 @@ def scan_and_report(options: ScanOptions) -> ScanOutcome:
         json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
     )
     (out / "findings.jsonl").write_text(findings_jsonl(data.findings), encoding="utf-8")
+    if data.correlation is not None:
+        (out / "timeline.csv").write_text(to_csv(data.correlation.timeline), encoding="utf-8")
+        (out / "timeline.jsonl").write_text(to_jsonl(data.correlation.timeline), encoding="utf-8")
     return ScanOutcome(report, out)

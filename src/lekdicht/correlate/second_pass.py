@@ -1,0 +1,80 @@
+"""The second pass: every request of the attacker's addresses, and data-moving cmdlets, in all logs.
+
+The first pass only keeps lines that match a rule. Scoping what was taken needs everything the
+attacker did, so this pass reads each log once more, with the same raw-byte prefilter, now built from
+the attacker addresses (and request ids) plus the names of data-moving cmdlets.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from lekdicht.catalog.kinds import ArtefactKind
+from lekdicht.correlate.activity import Activity, client_ip, first
+from lekdicht.correlate.commands import PREFILTER_WORDS, Command, command_from
+from lekdicht.logs import READERS
+from lekdicht.logs.base import ReadStats
+from lekdicht.model import LogRecord
+from lekdicht.rules.prefilter import selector_for_literals
+from lekdicht.rules.types import Literal
+
+MAX_ACTIVITIES = 200_000
+"""Memory bound: beyond this many attacker requests only counts are kept."""
+
+# Message tracking is read in its own pass once the affected accounts are known.
+SKIP_KINDS = frozenset({ArtefactKind.MESSAGE_TRACKING, ArtefactKind.OABGEN})
+
+
+@dataclass(slots=True)
+class SecondPassResult:
+    """Attacker activity and data-moving commands, plus how much was read."""
+
+    activities: list[Activity] = field(default_factory=list)
+    commands: list[Command] = field(default_factory=list)
+    dropped_activities: int = 0
+    files_read: int = 0
+    errors: list[dict[str, str]] = field(default_factory=list)
+
+
+def second_pass(
+    files: Iterable[tuple[str, Path, ArtefactKind]],
+    attacker_ips: set[str],
+    request_ids: frozenset[str] = frozenset(),
+) -> SecondPassResult:
+    """Read each log once more and collect the attacker's requests and data-moving cmdlets."""
+    result = SecondPassResult()
+    needles = [Literal(ip) for ip in sorted(attacker_ips)] + [Literal(r) for r in sorted(request_ids)]
+    needles += [Literal(w) for w in PREFILTER_WORDS]
+    selector = selector_for_literals(needles)
+    for relpath, local, kind in files:
+        if kind in SKIP_KINDS or not kind.is_log:
+            continue
+        result.files_read += 1
+        try:
+            with open(local, "rb") as fh:
+                for rec in READERS[kind](fh, relpath, ReadStats(), selector):
+                    _classify(rec, kind, attacker_ips, request_ids, result)
+        except OSError as exc:
+            result.errors.append(
+                {"path": relpath, "error": f"second pass: cannot read: {exc.strerror or exc}"}
+            )
+    result.activities.sort(key=lambda a: (a.time.isoformat() if a.time else "", a.path, a.line or 0))
+    result.commands.sort(key=lambda c: (c.time.isoformat() if c.time else "", c.path, c.line or 0))
+    return result
+
+
+def _classify(
+    rec: LogRecord, kind: ArtefactKind, ips: set[str], ids: frozenset[str], result: SecondPassResult
+) -> None:
+    fields = rec.fields
+    ip = client_ip(fields)
+    if ip in ips or (ids and first(fields, "RequestId", "REQID") in ids):
+        if len(result.activities) < MAX_ACTIVITIES:
+            result.activities.append(Activity.from_record(rec, kind.value))
+        else:
+            result.dropped_activities += 1
+    cmd = command_from(rec)
+    if cmd is not None:
+        result.commands.append(cmd)
