@@ -60,7 +60,12 @@ class _StderrProgress:
         if self.progress is None:
             return
         if stage not in self.tasks:
-            label = {"logs": "reading logs", "files": "checking files"}.get(stage, stage)
+            label = {
+                "logs": "reading logs",
+                "files": "checking files",
+                "hashing": "hashing other files",
+                "correlate": "second pass (attacker activity)",
+            }.get(stage, stage)
             self.tasks[stage] = self.progress.add_task(label, total=total or 1)
         self.progress.update(self.tasks[stage], completed=done, total=total or 1)
 

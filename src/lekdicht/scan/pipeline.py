@@ -161,7 +161,7 @@ def run_scan(options: ScanOptions) -> ScanData:
         findings.sort(key=Finding.sort_key)
         read = {r.relpath for r in log_results if r.sha256}
         read.update(s.path for s in file_scan.scanned if s.sha256)
-        inventory, hash_errors = hash_unread(entries, read)
+        inventory, hash_errors = hash_unread(entries, read, options.progress)
         apply_corroboration(findings)
         if options.progress:
             options.progress("correlate", 0, 1)
@@ -203,17 +203,21 @@ def run_scan(options: ScanOptions) -> ScanData:
 
 
 def hash_unread(
-    entries: list[CatalogEntry], read: set[str]
+    entries: list[CatalogEntry], read: set[str], progress: ProgressFn | None = None
 ) -> tuple[dict[str, str | None], list[dict[str, str]]]:
     """Hash the files no stage read, so every file in the inventory has its SHA-256."""
     hashes: dict[str, str | None] = {}
     errors: list[dict[str, str]] = []
-    for e in entries:
-        if e.file.relpath in read:
-            continue
+    todo = [e for e in entries if e.file.relpath not in read]
+    total = sum(e.file.size for e in todo if e.file.size <= HASH_LIMIT)
+    done = 0
+    for e in todo:
+        if progress:
+            progress("hashing", done, total)
         if e.file.size > HASH_LIMIT:
             hashes[e.file.relpath] = None
             continue
+        done += e.file.size
         try:
             hashes[e.file.relpath] = sha256_file(str(e.file.local))
         except OSError as exc:
