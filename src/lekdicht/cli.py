@@ -113,6 +113,12 @@ class _StderrProgress:
 @click.option(
     "--progress/--no-progress", default=None, help="Progress bars on stderr (default: when a terminal)."
 )
+@click.option(
+    "--lang",
+    type=click.Choice(["nl", "en"]),
+    default=None,
+    help="Language of report.html (default: from the locale).",
+)
 @click.option("--quiet", is_flag=True, help="No summary on stdout; only the exit code and the files.")
 def scan(
     evidence: Path,
@@ -122,11 +128,12 @@ def scan(
     workers: int | None,
     full_parse: bool,
     progress: bool | None,
+    lang: str | None,
     quiet: bool,
 ) -> None:
     """Scan EVIDENCE (a folder in any layout, or a .zip/.tar/.tar.gz) for Exchange compromise.
 
-    Writes report.json and findings.jsonl to the case folder and exits with a code per verdict:
+    Writes report.json, findings.jsonl, timeline.csv/.jsonl and report.html to the case folder and exits with a code per verdict:
     0 clean, 3 vulnerable, 4 attempted, 5 inconclusive, 6 compromised, 2 usage or input error.
     """
     from lekdicht.report.terminal import print_summary
@@ -156,7 +163,7 @@ def scan(
     try:
         with _StderrProgress(progress) as bar:
             options.progress = bar
-            outcome = scan_and_report(options)
+            outcome = scan_and_report(options, lang)
     except EvidenceError as exc:
         err.print(f"lekdicht: {exc}")
         sys.exit(EXIT_USAGE)

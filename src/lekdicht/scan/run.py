@@ -12,6 +12,7 @@ from lekdicht.assess.exposure import vulnerability_sentence, window_sentences
 from lekdicht.assess.verdict import decide
 from lekdicht.catalog.kinds import FAMILY
 from lekdicht.correlate.timeline import to_csv, to_jsonl
+from lekdicht.report.html import default_lang, write_html
 from lekdicht.report.builder import Assessment, build_report, findings_jsonl
 from lekdicht.scan.pipeline import ScanData, ScanOptions, run_scan
 from lekdicht.scan.server import server_facts
@@ -45,8 +46,8 @@ def assess(data: ScanData) -> Assessment:
     return Assessment(verdict=verdict, coverage=coverage, server=server, correlation=data.correlation)
 
 
-def scan_and_report(options: ScanOptions) -> ScanOutcome:
-    """Run a scan and write report.json and findings.jsonl into the case folder."""
+def scan_and_report(options: ScanOptions, lang: str | None = None) -> ScanOutcome:
+    """Run a scan and write report.json, findings.jsonl, the timeline and report.html into the case folder."""
     data = run_scan(options)
     report = build_report(data, assess(data))
     out = options.out
@@ -57,4 +58,5 @@ def scan_and_report(options: ScanOptions) -> ScanOutcome:
     if data.correlation is not None:
         (out / "timeline.csv").write_text(to_csv(data.correlation.timeline), encoding="utf-8")
         (out / "timeline.jsonl").write_text(to_jsonl(data.correlation.timeline), encoding="utf-8")
+    write_html(report, out / "report.html", lang or default_lang())
     return ScanOutcome(report, out)
