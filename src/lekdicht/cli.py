@@ -12,6 +12,7 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TaskID, TextColum
 
 from lekdicht import __version__
 from lekdicht.evidence.source import EvidenceError
+from lekdicht.mitigate import mitigate_group, quarantine_command
 from lekdicht.versions.cli import check_command, probe_command
 
 EXIT_CODES = {
@@ -182,6 +183,8 @@ def scan(
 
 main.add_command(check_command, name="check")
 main.add_command(probe_command, name="probe")
+main.add_command(mitigate_group, name="mitigate")
+main.add_command(quarantine_command, name="quarantine")
 
 
 if __name__ == "__main__":
