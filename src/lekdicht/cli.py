@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TaskID, TextColumn, TimeRemainingColumn
 
 from lekdicht import __version__
+from lekdicht.breach import breach_command
 from lekdicht.evidence.source import EvidenceError
 from lekdicht.mitigate import mitigate_group, quarantine_command
 from lekdicht.versions.cli import check_command, probe_command
@@ -23,6 +24,8 @@ EXIT_CODES = {
     "compromised": 6,
 }
 EXIT_USAGE = 2
+MAX_UNUSABLE_SHOWN = 20
+"""Unusable Sigma rules listed on stderr (with the reason); report.json lists them all."""
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -134,10 +137,11 @@ def scan(
 ) -> None:
     """Scan EVIDENCE (a folder in any layout, or a .zip/.tar/.tar.gz) for Exchange compromise.
 
-    Writes report.json, findings.jsonl, timeline.csv/.jsonl and report.html to the case folder and exits with a code per verdict:
+    Writes report.json, findings.jsonl, timeline.csv/.jsonl and report.html to the case folder and
+    exits with a code per verdict:
     0 clean, 3 vulnerable, 4 attempted, 5 inconclusive, 6 compromised, 2 usage or input error.
     """
-    from lekdicht.report.terminal import print_summary
+    from lekdicht.report.terminal import print_summary, safe
     from lekdicht.scan.pipeline import ScanOptions
     from lekdicht.scan.run import scan_and_report
 
@@ -174,8 +178,22 @@ def scan(
     if sigma_dirs or unusable:
         err.print(
             f"lekdicht: {rules.get('loaded', 0)} Sigma rules loaded; {len(unusable)} not usable"
-            + (" (see 'rules.unusable' in report.json)" if unusable else "")
+            + (" (see 'rules.unusable' in report.json)" if unusable else ""),
+            markup=False,
+            soft_wrap=True,
         )
+        for item in unusable[:MAX_UNUSABLE_SHOWN]:
+            err.print(
+                f"  not usable: {safe(item['source'], 200)}: {safe(item['reason'], 300)}",
+                markup=False,
+                soft_wrap=True,
+            )
+        if len(unusable) > MAX_UNUSABLE_SHOWN:
+            err.print(
+                f"  ... and {len(unusable) - MAX_UNUSABLE_SHOWN} more in report.json",
+                markup=False,
+                soft_wrap=True,
+            )
     if not quiet:
         print_summary(report, outcome.out_dir)
     sys.exit(EXIT_CODES[report["verdict"]["overall"]])
@@ -185,6 +203,7 @@ main.add_command(check_command, name="check")
 main.add_command(probe_command, name="probe")
 main.add_command(mitigate_group, name="mitigate")
 main.add_command(quarantine_command, name="quarantine")
+main.add_command(breach_command, name="breach")
 
 
 if __name__ == "__main__":
