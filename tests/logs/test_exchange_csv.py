@@ -292,3 +292,22 @@ def test_rps_http_gets_url_fields(run) -> None:
     assert records[0].fields["Url"] == "/powershell?PSVersion=5.1&X-Rps-CAT=VgEAVAdXaW5kb3dz%3D"
     assert records[0].fields["UrlDecoded"].endswith("X-Rps-CAT=VgEAVAdXaW5kb3dz=")
     assert stats.header_versions == ["15.01.1713.001"]
+
+
+def test_bare_column_line_of_rps_logs_is_a_field_list_not_a_bad_record() -> None:
+    """Real Rps_Http files start with the column names without ``#Fields:`` (synthetic sample)."""
+    from lekdicht.logs.exchange_csv import bare_field_list, read_rps_http
+
+    names = "DateTime,StartTime,RequestId,UrlStem,ClientInfo,HttpStatus"
+    text = (
+        names + "\r\n#Software: Microsoft Exchange Server\r\n#Log-type: Rps Http Logs\r\n"
+        "#Fields: " + names + "\r\n"
+        "2022-10-03T02:11:02.120Z,2022-10-03T02:11:02.001Z,r1,/powershell,Python PSRP Client,200\r\n"
+    )
+    stats = ReadStats()
+    records = list(read_rps_http(io.BytesIO(text.encode()), "Rps_Http_2022100302-1.LOG", stats))
+    assert [r.fields["ClientInfo"] for r in records] == ["Python PSRP Client"]
+    assert stats.records_rejected == 0
+    assert bare_field_list(names) == tuple(names.split(","))
+    assert bare_field_list("2022-10-03T02:11:02.120Z,x,y,z") is None
+    assert bare_field_list("DateTime,has space,x,y") is None

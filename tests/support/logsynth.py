@@ -196,3 +196,193 @@ def scan_text(tmp_path: Path, kind: ArtefactKind, text: str, name: str = "log.LO
 
 def rule_ids(findings: list[Finding]) -> set[str]:
     return {f.rule_id for f in findings}
+
+
+# -- Helpers added for ProxyShell / ProxyNotShell / ProxyToken / host rules (all SYNTHETIC) ----
+
+IIS_FIELDS_WITH_COOKIE = (
+    "date time s-ip cs-method cs-uri-stem cs-uri-query s-port cs-username c-ip cs(User-Agent) "
+    "cs(Cookie) cs(Referer) sc-status sc-substatus sc-win32-status time-taken"
+)
+
+
+def _names(text: str) -> list[str]:
+    return text.split(",")
+
+
+RPS_HTTP_FIELDS = _names(
+    "DateTime,StartTime,RequestId,MajorVersion,MinorVersion,BuildVersion,RevisionVersion,ClientRequestId,"
+    "UrlHost,UrlStem,AuthenticationType,IsAuthenticated,AuthenticatedUser,Organization,ManagedOrganization,"
+    "ClientIpAddress,ServerHostName,FrontEndServer,HttpStatus,SubStatus,ErrorCode,Action,CommandId,"
+    "CommandName,SessionId,ShellId,FailFast,ContributeToFailFast,RequestBytes,ClientInfo,CPU,Memory,"
+    "ActivityContextLifeTime,TotalTime,UrlQuery,GenericLatency,GenericInfo,GenericErrors"
+)
+"""Rps_Http #Fields (CmdletInfra\\Powershell-Proxy\\Http), as in CrowdStrike's Rps_Http-IOC.ps1."""
+
+RPS_CMDLET_FIELDS = _names(
+    "DateTime,StartTime,RequestId,ClientRequestId,MajorVersion,MinorVersion,BuildVersion,RevisionVersion,"
+    "ServerHostName,ProcessId,ProcessName,ThreadId,CultureInfo,Organization,AuthenticatedUser,"
+    "ExecutingUserSid,EffectiveOrganization,UserServicePlan,IsAdmin,ClientApplication,Cmdlet,Parameters,"
+    "CmdletUniqueId,UserBudgetOnStart,ContributeToFailFast,RunspaceSettingsCreationHint,ADViewEntireForest,"
+    "ADRecipientViewRoot,ADConfigurationDomainControllers,ADPreferredGlobalCatalogs,"
+    "ADPreferredDomainControllers,ADUserConfigurationDomainController,ADUserPreferredGlobalCatalog,"
+    "ADuserPreferredDomainControllers,ThrottlingInfo,DelayInfo,ThrottlingDelay,IsOutputObjectRedacted,"
+    "CmdletProxyStage,CmdletProxyRemoteServer,CmdletProxyRemoteServerVersion,CmdletProxyMethod,"
+    "ProxiedObjectCount,CmdletProxyLatency,OutputObjectCount,ParameterBinding,BeginProcessing,ProcessRecord,"
+    "EndProcessing,StopProcessing,BizLogic,PowerShellLatency,UserInteractionLatency,"
+    "ProvisioningLayerLatency,ActivityContextLifeTime,TotalTime,ErrorType,ExecutionResult,CacheHitCount,"
+    "CacheMissCount,GenericLatency,GenericInfo,GenericErrors,ObjectGuid,ExternalDirectoryOrganizationId,"
+    "ExternalDirectoryObjectId,NonPiiParameters"
+)
+"""Rps_Cmdlet #Fields (log-formats.md 7.6)."""
+
+
+def iis_line(
+    method: str,
+    stem: str,
+    status: str = "200",
+    query: str = "-",
+    user: str = "-",
+    ua: str = "Mozilla/5.0+(Windows+NT+10.0;+Win64;+x64)",
+    ip: str = "203.0.113.37",
+    port: str = "443",
+) -> str:
+    """Like :func:`iis` with a choice of server port (444 = Exchange Back End site)."""
+    return f"2022-10-03 02:10:41 10.0.0.5 {method} {stem} {query} {port} {user} {ip} {ua} - {status} 0 0 15"
+
+
+def iis_cookie_file(lines: list[str]) -> str:
+    """IIS file whose #Fields include cs(Cookie) (lines from :func:`iis_cookie_line`)."""
+    return (
+        "#Software: Microsoft Internet Information Services 10.0\r\n#Version: 1.0\r\n"
+        "#Date: 2021-08-30 00:00:00\r\n#Fields: "
+        + IIS_FIELDS_WITH_COOKIE
+        + "\r\n"
+        + "".join(line + "\r\n" for line in lines)
+    )
+
+
+def iis_cookie_line(method: str, stem: str, cookie: str, status: str = "200", query: str = "-") -> str:
+    return (
+        f"2021-08-30 10:00:00 10.0.0.5 {method} {stem} {query} 443 - 198.51.100.9 python-requests/2.26.0 "
+        f"{cookie} - {status} 0 0 31"
+    )
+
+
+def _header_block(log_type: str, fields: list[str]) -> str:
+    return (
+        f"#Software: Microsoft Exchange Server\r\n#Version: 15.01.2375.007\r\n#Log-type: {log_type}\r\n"
+        "#Date: 2022-10-03T02:00:00.000Z\r\n#Fields: " + ",".join(fields) + "\r\n"
+    )
+
+
+def rps_http(**fields: str) -> str:
+    """One Rps_Http data line; unspecified fields get benign Exchange Management Shell defaults."""
+    row = dict.fromkeys(RPS_HTTP_FIELDS, "")
+    row.update(
+        DateTime="2022-10-03T02:11:02.120Z",
+        StartTime="2022-10-03T02:11:02.001Z",
+        RequestId="5d1e0b7a-0000-4c1d-9e00-000000000001",
+        MajorVersion="15",
+        MinorVersion="1",
+        BuildVersion="2375",
+        RevisionVersion="7",
+        UrlHost="exch01.example.org",
+        UrlStem="/powershell",
+        AuthenticationType="Kerberos",
+        IsAuthenticated="true",
+        AuthenticatedUser="EXAMPLE\\admin",
+        ClientIpAddress="10.0.0.20",
+        ServerHostName="EXCH01",
+        FrontEndServer="EXCH01.example.org",
+        HttpStatus="200",
+        SubStatus="0",
+        ClientInfo="Microsoft WinRM Client",
+        UrlQuery="?serializationLevel=Full;clientApplication=EMS;PSVersion=5.1.17763.1",
+        GenericInfo="OnEndRequest.End.ContentType=application/soap+xml charset UTF-8;"
+        "S:ServiceCommonMetadata.HttpMethod=POST",
+    )
+    row.update(fields)
+    return csv_line([row[f] for f in RPS_HTTP_FIELDS])
+
+
+def rps_http_file(lines: list[str], bare_header: bool = False) -> str:
+    """An Rps_Http file. ``bare_header``: start with the unprefixed column line real files have."""
+    head = ",".join(RPS_HTTP_FIELDS) + "\r\n" if bare_header else ""
+    return head + _header_block("Rps Http Logs", RPS_HTTP_FIELDS) + "".join(line + "\r\n" for line in lines)
+
+
+def rps_cmdlet(cmdlet: str, parameters: str, **fields: str) -> str:
+    """One Rps_Cmdlet data line for ``cmdlet`` with ``parameters`` (PowerShell-style text)."""
+    row = dict.fromkeys(RPS_CMDLET_FIELDS, "")
+    row.update(
+        DateTime="2021-08-20T03:04:05.600Z",
+        StartTime="2021-08-20T03:04:05.100Z",
+        RequestId="9b3a2c10-0000-4d2e-8f00-000000000002",
+        MajorVersion="15",
+        MinorVersion="1",
+        BuildVersion="2308",
+        RevisionVersion="8",
+        ServerHostName="EXCH01",
+        ProcessId="6832",
+        ProcessName="w3wp#MSExchangePowerShellAppPool",
+        AuthenticatedUser="Administrator",
+        IsAdmin="True",
+        ClientApplication="PowerShell",
+        Cmdlet=cmdlet,
+        Parameters=parameters,
+        ExecutionResult="Success",
+    )
+    row.update(fields)
+    return csv_line([row[f] for f in RPS_CMDLET_FIELDS])
+
+
+def rps_cmdlet_file(lines: list[str]) -> str:
+    return _header_block("Rps Cmdlet Logs", RPS_CMDLET_FIELDS) + "".join(line + "\r\n" for line in lines)
+
+
+def mgmt_event(cmdlet: str, parameters: str, event_id: int = 1, **extra: object) -> dict[str, object]:
+    """An MSExchange Management event as a flat JSON export with positional ``Data`` (no Message)."""
+    data = [
+        cmdlet,
+        parameters,
+        "example.org/Users/Administrator",
+        "S-1-5-21-1-2-3-500",
+        "S-1-5-21-1-2-3-500",
+        "Remote-ManagementShell-Unknown",
+        "6832 w3wp#MSExchangePowerShellAppPool",
+        "",
+        "54",
+        "00:00:00.0080007",
+        "",
+        "",
+        "5",
+    ]
+    event: dict[str, object] = {
+        "@timestamp": "2021-08-20T03:04:05.600Z",
+        "Hostname": "EXCH01.example.org",
+        "Channel": "MSExchange Management",
+        "Provider": "MSExchange CmdletLogs",
+        "EventID": event_id,
+        "Data": data,
+    }
+    event.update(extra)
+    return event
+
+
+def mgmt_event_message(cmdlet: str, parameters: str, event_id: int = 1) -> dict[str, object]:
+    """An MSExchange Management event exported with only its rendered Message (no positional data)."""
+    outcome = "suceeded" if event_id == 1 else "failed"
+    return {
+        "@timestamp": "2021-08-20T03:04:05.600Z",
+        "Hostname": "EXCH01.example.org",
+        "Channel": "MSExchange Management",
+        "Provider": "MSExchange CmdletLogs",
+        "EventID": event_id,
+        "Message": f"Cmdlet {outcome}. Cmdlet {cmdlet}, parameters {parameters}.",
+    }
+
+
+def event_ids(tmp_path: Path, *events: dict[str, object]) -> set[str]:
+    """Rule ids found in synthetic flat JSON events (scanned as an exported event file)."""
+    return rule_ids(scan_text(tmp_path, ArtefactKind.EVENTS_JSONL, events_file(list(events)), "ev.jsonl"))

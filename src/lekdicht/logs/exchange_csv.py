@@ -11,12 +11,14 @@ derived fields are added:
   (type prefix ``S:``, ``I32:``, ``Dbl:``, ``F:``... removed), e.g. ``CMD``, ``URL``, ``REQID``.
 
 Headerless files (e.g. extracts that lost the header) are read with :data:`DEFAULT_FIELDS` when the
-kind is known.
+kind is known. A bare column-name line without ``#Fields:`` (real Rps_Http and Rps_Cmdlet files
+start with one, before the ``#Software`` block) is taken as a field list, not as a bad record.
 """
 
 from __future__ import annotations
 
 import csv
+import re
 from collections.abc import Iterator
 from datetime import datetime
 from typing import BinaryIO
@@ -75,6 +77,25 @@ DEFAULT_FIELDS: dict[ArtefactKind, tuple[str, ...]] = {
 
 TIMESTAMP_FIELDS = ("DateTime", "date-time", "TimeStamp", "Timestamp")
 """Fields that hold the record time (ISO 8601 with Z), in order of preference."""
+
+_FIELD_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_-]*")
+
+
+def bare_field_list(text: str) -> tuple[str, ...] | None:
+    """The field names of a column-name line without ``#Fields:`` (``DateTime,StartTime,...``).
+
+    Only a line whose first name is a timestamp field and whose every value is a plain name
+    qualifies, so a data line (which starts with a timestamp value) never does.
+    """
+    if not text.startswith(TIMESTAMP_FIELDS):
+        return None
+    names = tuple(v.strip() for v in text.split(","))
+    if len(names) < 4 or names[0] not in TIMESTAMP_FIELDS:
+        return None
+    if not all(_FIELD_NAME.fullmatch(n) for n in names):
+        return None
+    return names
+
 
 LOG_TYPE_KINDS: dict[str, ArtefactKind] = {
     "httpproxy logs": ArtefactKind.HTTPPROXY,
@@ -213,6 +234,11 @@ class ExchangeCsvParser(TextLineState):
 
     def data(self, raw: bytes, line: int, offset: int | None) -> LogRecord | None:
         text = self.decode(raw)
+        bare = bare_field_list(text)
+        if bare is not None:
+            if self.fields is None or bare != self.fields:
+                self._set_fields(bare)
+            return None
         if self.fields is None:
             default = DEFAULT_FIELDS.get(self.kind) if self.kind is not None else None
             if default is None:
