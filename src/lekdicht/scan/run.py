@@ -12,8 +12,8 @@ from lekdicht.assess.exposure import vulnerability_sentence, window_sentences
 from lekdicht.assess.verdict import decide
 from lekdicht.catalog.kinds import FAMILY
 from lekdicht.correlate.timeline import to_csv, to_jsonl
-from lekdicht.report.html import default_lang, write_html
 from lekdicht.report.builder import Assessment, build_report, findings_jsonl
+from lekdicht.report.html import default_lang, write_html
 from lekdicht.scan.pipeline import ScanData, ScanOptions, run_scan
 from lekdicht.scan.server import server_facts
 
