@@ -99,3 +99,13 @@ def test_timeline_csv_neutralises_formulas() -> None:
     )
     row = text.splitlines()[1]
     assert "'=HYPERLINK" in row and "'+cmd" in row
+
+
+def test_client_address_is_the_first_hop() -> None:
+    from lekdicht.correlate.activity import client_ip
+    from lekdicht.scan.entities import entities_from
+
+    assert entities_from({"ClientIpAddress": "203.0.113.9 10.0.0.5 10.0.0.6"}).client_ip == "203.0.113.9"
+    assert client_ip({"ClientIpAddress": "203.0.113.9, 10.0.0.5"}) == "203.0.113.9"
+    assert client_ip({"c-ip": "198.51.100.4:51234"}) == "198.51.100.4"
+    assert client_ip({"c-ip": "-"}) == ""

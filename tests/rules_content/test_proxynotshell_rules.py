@@ -210,7 +210,8 @@ def test_pn3_rps_http_clientinfo_with_hop_chain(tmp_path: Path) -> None:
     assert f.verdict is Verdict.EXPLOITED
     assert f.cves == ["CVE-2022-41040", "CVE-2022-41080", "CVE-2022-41082"]
     assert f.entities.account == "anna@example.org"
-    assert f.entities.client_ip == "198.51.100.23 10.0.0.5"
+    assert f.entities.client_ip == "198.51.100.23"  # the originating client; the chain stays in the excerpt
+    assert "198.51.100.23 10.0.0.5" in f.evidence.excerpt
     assert "EXCH02.example.org" in f.evidence.excerpt and "EXCH01" in f.evidence.excerpt
     pn4 = findings[2]
     assert pn4.requires_corroboration and pn4.verdict is Verdict.SUSPICIOUS

@@ -8,6 +8,7 @@ from typing import Any
 from urllib.parse import unquote
 
 from lekdicht.model import LogRecord, Record, format_time
+from lekdicht.scan.entities import first_hop
 
 CLIENT_IP_FIELDS = ("ClientIpAddress", "c-ip", "ClientIP", "IpAddress")
 _EMPTY = {"", "-"}
@@ -26,7 +27,7 @@ def first(fields: Record, *names: str) -> str:
 
 def client_ip(fields: Record) -> str:
     """The client address of a request, without a port."""
-    ip = first(fields, *CLIENT_IP_FIELDS)
+    ip = first_hop(first(fields, *CLIENT_IP_FIELDS))
     if ip.count(":") == 1 and "." in ip:  # IPv4 with port
         ip = ip.split(":", 1)[0]
     return ip

@@ -25,6 +25,11 @@ _ENTITY_FIELDS: dict[str, tuple[str, ...]] = {
 _EMPTY = {"", "-"}
 
 
+def first_hop(value: str) -> str:
+    """The originating client of an address list ("client, proxy" or "client proxy backend")."""
+    return value.replace(",", " ").split()[0] if value.strip() else ""
+
+
 def entities_from(fields: Record) -> Entities:
     """Entities of one record, by the first matching field of each kind."""
     found: dict[str, str] = {}
@@ -34,4 +39,6 @@ def entities_from(fields: Record) -> Entities:
             if value is not None and value.strip() not in _EMPTY:
                 found[entity] = value.strip()
                 break
+    if "client_ip" in found:
+        found["client_ip"] = first_hop(found["client_ip"])
     return Entities(**found)
