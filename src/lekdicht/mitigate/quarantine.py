@@ -32,6 +32,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from lekdicht.mitigate.catalog import MitigateError
+from lekdicht.mitigate.fileio import fsync_dir, read_json_doc, write_json_doc
 
 __all__ = [
     "QUARANTINE_PREFIXES",
@@ -154,31 +155,6 @@ def _read_nofollow(path: Path) -> bytes:
         return fh.read()
 
 
-def _fsync_dir(folder: Path) -> None:
-    if os.name != "posix":
-        return
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _write_atomic(path: Path, data: bytes) -> None:
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}-{secrets.token_hex(4)}")
-    try:
-        with open(tmp, "xb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, 0o600)
-        os.replace(tmp, path)
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()
-    _fsync_dir(path.parent)
-
-
 def _member_name(digest: str) -> str:
     return f"{digest}.quarantined"
 
@@ -221,25 +197,20 @@ def _write_zip(dest: Path, digest: str, data: bytes, meta: dict[str, Any], mtime
     finally:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()
-    _fsync_dir(dest.parent)
+    fsync_dir(dest.parent)
 
 
 def _load_manifest(path: Path) -> dict[str, Any]:
-    if not path.exists():
+    doc = read_json_doc(path, SCHEMA, "quarantine manifest")
+    if doc is None:
         return {"schema": SCHEMA, "created": _iso(datetime.now(UTC)), "entries": []}
-    try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise MitigateError(f"cannot read the quarantine manifest {path}: {exc}") from exc
-    if not isinstance(doc, dict) or doc.get("schema") != SCHEMA:
-        raise MitigateError(f"{path} is not a lekdicht quarantine manifest ({SCHEMA})")
     return doc
 
 
 def _save_manifest(path: Path, doc: dict[str, Any]) -> None:
     doc["updated"] = _iso(datetime.now(UTC))
     doc["entries"].sort(key=lambda e: (e["original_path"], e["sha256"]))
-    _write_atomic(path, (json.dumps(doc, indent=2, ensure_ascii=False) + "\n").encode("utf-8"))
+    write_json_doc(path, doc, mode=0o600)
 
 
 def _timestamps(st: os.stat_result) -> dict[str, str | None]:
@@ -371,7 +342,7 @@ def quarantine_files(
             )
             continue
         os.unlink(src)
-        _fsync_dir(src.parent)
+        fsync_dir(src.parent)
         _checkpoint("removed")
         entry["removed"] = True
         entry["removed_at"] = _iso(datetime.now(UTC))

@@ -16,10 +16,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import json
-import os
-import secrets
-import shutil
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -28,6 +24,7 @@ from typing import Any
 
 from lekdicht.mitigate.catalog import MitigateError
 from lekdicht.mitigate.configedit import DEFAULT_SITE, EditPlan, plan_edit, remove_ours
+from lekdicht.mitigate.fileio import atomic_write, read_json_doc, write_json_doc
 from lekdicht.mitigate.xmltext import XmlRefused, load_config_text
 from lekdicht.versions.mitigations import MitigationStatus, check_mitigations
 
@@ -74,45 +71,6 @@ def backup_path(config: Path, now: datetime, suffix: str = "") -> Path:
     return cand
 
 
-def _fsync_dir(folder: Path) -> None:
-    if os.name != "posix":
-        return
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def atomic_write(
-    path: Path,
-    data: bytes,
-    *,
-    validate: Callable[[bytes], None] | None = None,
-    mode_from: Path | None = None,
-) -> None:
-    """Write ``data`` to ``path`` via a temporary file in the same folder, fsync, read back,
-    ``validate`` and rename. The target is never left half-written."""
-    tmp = path.with_name(f".{path.name}.lekdicht-tmp-{os.getpid()}-{secrets.token_hex(4)}")
-    try:
-        with open(tmp, "xb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        if mode_from is not None and mode_from.exists():
-            shutil.copymode(mode_from, tmp)
-        back = tmp.read_bytes()
-        if back != data:
-            raise MitigateError(f"read-back of {tmp} differs from what was written")
-        if validate is not None:
-            validate(back)
-        os.replace(tmp, path)
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()
-    _fsync_dir(path.parent)
-
-
 def _write_backup(config: Path, data: bytes, now: datetime, suffix: str = "") -> Path:
     dest = backup_path(config, now, suffix)
     atomic_write(dest, data)
@@ -123,20 +81,11 @@ def _write_backup(config: Path, data: bytes, now: datetime, suffix: str = "") ->
 
 def load_state(config: Path) -> dict[str, Any] | None:
     """The state file's content, or None when lekdicht has not changed this file."""
-    path = state_path(config)
-    if not path.exists():
-        return None
-    try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise MitigateError(f"cannot read the state file {path}: {exc}") from exc
-    if not isinstance(doc, dict) or doc.get("schema") != STATE_SCHEMA:
-        raise MitigateError(f"{path} is not a lekdicht state file ({STATE_SCHEMA})")
-    return doc
+    return read_json_doc(state_path(config), STATE_SCHEMA, "state file")
 
 
 def _save_state(config: Path, doc: dict[str, Any]) -> None:
-    atomic_write(state_path(config), (json.dumps(doc, indent=2, ensure_ascii=False) + "\n").encode("utf-8"))
+    write_json_doc(state_path(config), doc)
 
 
 def _read(config: Path) -> bytes:
