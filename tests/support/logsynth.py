@@ -7,8 +7,6 @@ shared/reference/log-formats.md. Scanning goes through the real reader, prefilte
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from functools import lru_cache
 from pathlib import Path
@@ -17,83 +15,16 @@ from lekdicht.catalog.kinds import ArtefactKind
 from lekdicht.model import Finding
 from lekdicht.rules.ruleset import RuleSet
 from lekdicht.scan.logscan import LogScanner
-
-HTTPPROXY_FIELDS = [
-    "DateTime",
-    "RequestId",
-    "MajorVersion",
-    "MinorVersion",
-    "BuildVersion",
-    "RevisionVersion",
-    "ClientRequestId",
-    "Protocol",
-    "UrlHost",
-    "UrlStem",
-    "ProtocolAction",
-    "AuthenticationType",
-    "IsAuthenticated",
-    "AuthenticatedUser",
-    "Organization",
-    "AnchorMailbox",
-    "UserAgent",
-    "ClientIpAddress",
-    "ServerHostName",
-    "HttpStatus",
-    "BackEndStatus",
-    "ErrorCode",
-    "Method",
-    "ProxyAction",
-    "TargetServer",
-    "TargetServerVersion",
-    "RoutingType",
-    "RoutingHint",
-    "BackEndCookie",
-    "ServerLocatorHost",
-    "ServerLocatorLatency",
-    "RequestBytes",
-    "ResponseBytes",
-    "TargetOutstandingRequests",
-    "AuthModulePerfContext",
-    "HttpPipelineLatency",
-    "CalculateTargetBackEndLatency",
-    "GlsLatencyBreakup",
-    "TotalGlsLatency",
-    "AccountForestLatencyBreakup",
-    "TotalAccountForestLatency",
-    "ResourceForestLatencyBreakup",
-    "TotalResourceForestLatency",
-    "ADLatency",
-    "SharedCacheLatencyBreakup",
-    "TotalSharedCacheLatency",
-    "ActivityContextLifeTime",
-    "ModuleToHandlerSwitchingLatency",
-    "ClientReqStreamLatency",
-    "BackendReqInitLatency",
-    "BackendReqStreamLatency",
-    "BackendProcessingLatency",
-    "BackendRespInitLatency",
-    "BackendRespStreamLatency",
-    "ClientRespStreamLatency",
-    "KerberosAuthHeaderLatency",
-    "HandlerCompletionLatency",
-    "RequestHandlerLatency",
-    "HandlerToModuleSwitchingLatency",
-    "ProxyTime",
-    "CoreLatency",
-    "RoutingLatency",
-    "HttpProxyOverhead",
-    "TotalRequestTime",
-    "RouteRefresherLatency",
-    "UrlQuery",
-    "BackEndGenericInfo",
-    "GenericInfo",
-    "GenericErrors",
-    "EdgeTraceId",
-    "DatabaseGuid",
-    "UserADObjectGuid",
-    "PartitionEndpointLookupLatency",
-    "RoutingStatus",
-]
+from lekdicht.synth import (
+    ECP_FIELDS,
+    HTTPPROXY_FIELDS,
+    RPS_CMDLET_FIELDS,
+    RPS_HTTP_FIELDS,
+    csv_line,
+    exchange_file,
+    exchange_row,
+    w3c_file,
+)
 
 IIS_FIELDS = (
     "date time s-ip cs-method cs-uri-stem cs-uri-query s-port cs-username c-ip cs(User-Agent) "
@@ -106,16 +37,9 @@ def scanner() -> LogScanner:
     return LogScanner(RuleSet.load([]))
 
 
-def csv_line(values: list[str]) -> str:
-    buf = io.StringIO()
-    csv.writer(buf, lineterminator="").writerow(values)
-    return buf.getvalue()
-
-
 def httpproxy(**fields: str) -> str:
     """One HttpProxy data line; unspecified fields get benign defaults."""
-    row = dict.fromkeys(HTTPPROXY_FIELDS, "")
-    row.update(
+    row = dict(
         DateTime="2021-03-03T02:10:41.311Z",
         RequestId="0b8f1c2d-1c2d-4e5f-8a9b-000000000001",
         MajorVersion="15",
@@ -136,27 +60,15 @@ def httpproxy(**fields: str) -> str:
         ProxyAction="Proxy",
     )
     row.update(fields)
-    return csv_line([row[f] for f in HTTPPROXY_FIELDS])
+    return exchange_row(HTTPPROXY_FIELDS, **row)
 
 
 def httpproxy_file(lines: list[str]) -> str:
-    return (
-        "#Software: Microsoft Exchange Server\r\n#Version: 15.01.2106.002\r\n#Log-type: HttpProxy Logs\r\n"
-        "#Date: 2021-03-03T02:00:00.000Z\r\n#Fields: "
-        + ",".join(HTTPPROXY_FIELDS)
-        + "\r\n"
-        + "".join(line + "\r\n" for line in lines)
-    )
+    return exchange_file("HttpProxy Logs", "2021-03-03T02:00:00.000Z", HTTPPROXY_FIELDS, lines)
 
 
 def iis_file(lines: list[str]) -> str:
-    return (
-        "#Software: Microsoft Internet Information Services 10.0\r\n#Version: 1.0\r\n"
-        "#Date: 2021-03-03 00:00:00\r\n#Fields: "
-        + IIS_FIELDS
-        + "\r\n"
-        + "".join(line + "\r\n" for line in lines)
-    )
+    return w3c_file(lines)
 
 
 def iis(
@@ -172,13 +84,8 @@ def iis(
 
 
 def ecp_file(event_data: list[str]) -> str:
-    head = (
-        "#Software: Microsoft Exchange Server\r\n#Version: 15.0.0.0\r\n#Log-type: ECP Server Log\r\n"
-        "#Date: 2021-03-03T00:00:00.000Z\r\n#Fields: TimeStamp,ServerName,EventId,EventData\r\n"
-    )
-    return head + "".join(
-        csv_line(["2021-03-03T02:11:09.120Z", "EXCH01", "ECP.Request", d]) + "\r\n" for d in event_data
-    )
+    lines = [csv_line(["2021-03-03T02:11:09.120Z", "EXCH01", "ECP.Request", d]) for d in event_data]
+    return exchange_file("ECP Server Log", "2021-03-03T00:00:00.000Z", ECP_FIELDS, lines, version="15.0.0.0")
 
 
 def events_file(events: list[dict[str, object]]) -> str:
@@ -206,37 +113,6 @@ IIS_FIELDS_WITH_COOKIE = (
 )
 
 
-def _names(text: str) -> list[str]:
-    return text.split(",")
-
-
-RPS_HTTP_FIELDS = _names(
-    "DateTime,StartTime,RequestId,MajorVersion,MinorVersion,BuildVersion,RevisionVersion,ClientRequestId,"
-    "UrlHost,UrlStem,AuthenticationType,IsAuthenticated,AuthenticatedUser,Organization,ManagedOrganization,"
-    "ClientIpAddress,ServerHostName,FrontEndServer,HttpStatus,SubStatus,ErrorCode,Action,CommandId,"
-    "CommandName,SessionId,ShellId,FailFast,ContributeToFailFast,RequestBytes,ClientInfo,CPU,Memory,"
-    "ActivityContextLifeTime,TotalTime,UrlQuery,GenericLatency,GenericInfo,GenericErrors"
-)
-"""Rps_Http #Fields (CmdletInfra\\Powershell-Proxy\\Http), as in CrowdStrike's Rps_Http-IOC.ps1."""
-
-RPS_CMDLET_FIELDS = _names(
-    "DateTime,StartTime,RequestId,ClientRequestId,MajorVersion,MinorVersion,BuildVersion,RevisionVersion,"
-    "ServerHostName,ProcessId,ProcessName,ThreadId,CultureInfo,Organization,AuthenticatedUser,"
-    "ExecutingUserSid,EffectiveOrganization,UserServicePlan,IsAdmin,ClientApplication,Cmdlet,Parameters,"
-    "CmdletUniqueId,UserBudgetOnStart,ContributeToFailFast,RunspaceSettingsCreationHint,ADViewEntireForest,"
-    "ADRecipientViewRoot,ADConfigurationDomainControllers,ADPreferredGlobalCatalogs,"
-    "ADPreferredDomainControllers,ADUserConfigurationDomainController,ADUserPreferredGlobalCatalog,"
-    "ADuserPreferredDomainControllers,ThrottlingInfo,DelayInfo,ThrottlingDelay,IsOutputObjectRedacted,"
-    "CmdletProxyStage,CmdletProxyRemoteServer,CmdletProxyRemoteServerVersion,CmdletProxyMethod,"
-    "ProxiedObjectCount,CmdletProxyLatency,OutputObjectCount,ParameterBinding,BeginProcessing,ProcessRecord,"
-    "EndProcessing,StopProcessing,BizLogic,PowerShellLatency,UserInteractionLatency,"
-    "ProvisioningLayerLatency,ActivityContextLifeTime,TotalTime,ErrorType,ExecutionResult,CacheHitCount,"
-    "CacheMissCount,GenericLatency,GenericInfo,GenericErrors,ObjectGuid,ExternalDirectoryOrganizationId,"
-    "ExternalDirectoryObjectId,NonPiiParameters"
-)
-"""Rps_Cmdlet #Fields (log-formats.md 7.6)."""
-
-
 def iis_line(
     method: str,
     stem: str,
@@ -253,13 +129,7 @@ def iis_line(
 
 def iis_cookie_file(lines: list[str]) -> str:
     """IIS file whose #Fields include cs(Cookie) (lines from :func:`iis_cookie_line`)."""
-    return (
-        "#Software: Microsoft Internet Information Services 10.0\r\n#Version: 1.0\r\n"
-        "#Date: 2021-08-30 00:00:00\r\n#Fields: "
-        + IIS_FIELDS_WITH_COOKIE
-        + "\r\n"
-        + "".join(line + "\r\n" for line in lines)
-    )
+    return w3c_file(lines, date="2021-08-30 00:00:00", fields=IIS_FIELDS_WITH_COOKIE.split())
 
 
 def iis_cookie_line(method: str, stem: str, cookie: str, status: str = "200", query: str = "-") -> str:
@@ -269,17 +139,13 @@ def iis_cookie_line(method: str, stem: str, cookie: str, status: str = "200", qu
     )
 
 
-def _header_block(log_type: str, fields: list[str]) -> str:
-    return (
-        f"#Software: Microsoft Exchange Server\r\n#Version: 15.01.2375.007\r\n#Log-type: {log_type}\r\n"
-        "#Date: 2022-10-03T02:00:00.000Z\r\n#Fields: " + ",".join(fields) + "\r\n"
-    )
+_RPS_DATE = "2022-10-03T02:00:00.000Z"
+_RPS_VERSION = "15.01.2375.007"
 
 
 def rps_http(**fields: str) -> str:
     """One Rps_Http data line; unspecified fields get benign Exchange Management Shell defaults."""
-    row = dict.fromkeys(RPS_HTTP_FIELDS, "")
-    row.update(
+    row = dict(
         DateTime="2022-10-03T02:11:02.120Z",
         StartTime="2022-10-03T02:11:02.001Z",
         RequestId="5d1e0b7a-0000-4c1d-9e00-000000000001",
@@ -303,19 +169,18 @@ def rps_http(**fields: str) -> str:
         "S:ServiceCommonMetadata.HttpMethod=POST",
     )
     row.update(fields)
-    return csv_line([row[f] for f in RPS_HTTP_FIELDS])
+    return exchange_row(RPS_HTTP_FIELDS, **row)
 
 
 def rps_http_file(lines: list[str], bare_header: bool = False) -> str:
     """An Rps_Http file. ``bare_header``: start with the unprefixed column line real files have."""
     head = ",".join(RPS_HTTP_FIELDS) + "\r\n" if bare_header else ""
-    return head + _header_block("Rps Http Logs", RPS_HTTP_FIELDS) + "".join(line + "\r\n" for line in lines)
+    return head + exchange_file("Rps Http Logs", _RPS_DATE, RPS_HTTP_FIELDS, lines, version=_RPS_VERSION)
 
 
 def rps_cmdlet(cmdlet: str, parameters: str, **fields: str) -> str:
     """One Rps_Cmdlet data line for ``cmdlet`` with ``parameters`` (PowerShell-style text)."""
-    row = dict.fromkeys(RPS_CMDLET_FIELDS, "")
-    row.update(
+    row = dict(
         DateTime="2021-08-20T03:04:05.600Z",
         StartTime="2021-08-20T03:04:05.100Z",
         RequestId="9b3a2c10-0000-4d2e-8f00-000000000002",
@@ -334,11 +199,11 @@ def rps_cmdlet(cmdlet: str, parameters: str, **fields: str) -> str:
         ExecutionResult="Success",
     )
     row.update(fields)
-    return csv_line([row[f] for f in RPS_CMDLET_FIELDS])
+    return exchange_row(RPS_CMDLET_FIELDS, **row)
 
 
 def rps_cmdlet_file(lines: list[str]) -> str:
-    return _header_block("Rps Cmdlet Logs", RPS_CMDLET_FIELDS) + "".join(line + "\r\n" for line in lines)
+    return exchange_file("Rps Cmdlet Logs", _RPS_DATE, RPS_CMDLET_FIELDS, lines, version=_RPS_VERSION)
 
 
 def mgmt_event(cmdlet: str, parameters: str, event_id: int = 1, **extra: object) -> dict[str, object]:

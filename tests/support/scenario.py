@@ -11,41 +11,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from support.logsynth import HTTPPROXY_FIELDS, csv_line, httpproxy, iis, iis_file
+from lekdicht.synth import EWS_FIELDS, exchange_file, exchange_row
+from support.logsynth import httpproxy, httpproxy_file, iis, iis_file
 
 ATTACKER = "203.0.113.37"
 OAB = "/OAB/0f9a3c1e-3f7b-4c36-9c1b-7d5e4a3b2c10"
-EWS_FIELDS = [
-    "DateTime",
-    "RequestId",
-    "MajorVersion",
-    "MinorVersion",
-    "BuildVersion",
-    "RevisionVersion",
-    "Ring",
-    "ClientRequestId",
-    "AuthenticationType",
-    "IsAuthenticated",
-    "AuthenticatedUser",
-    "Organization",
-    "UserAgent",
-    "VersionInfo",
-    "ClientIpAddress",
-    "ServerHostName",
-    "FrontEndServer",
-    "SoapAction",
-    "HttpStatus",
-    "RequestSize",
-    "ResponseSize",
-    "ErrorCode",
-    "ImpersonatedUser",
-    "ProxyAsUser",
-    "ActAsUser",
-    "Cookie",
-    "CorrelationGuid",
-    "PrimaryOrProxyServer",
-    "TaskType",
-]
 USERS = [f"user{i:02d}@example.org" for i in range(40)]
 
 
@@ -58,8 +28,8 @@ def _ews(
     impersonated: str = "",
     ua: str = "Microsoft Office/16.0",
 ) -> str:
-    row = dict.fromkeys(EWS_FIELDS, "")
-    row.update(
+    return exchange_row(
+        EWS_FIELDS,
         DateTime=ts,
         RequestId="r-" + ts[-8:-1],
         MajorVersion="15",
@@ -79,7 +49,6 @@ def _ews(
         ResponseSize=str(size),
         ImpersonatedUser=impersonated,
     )
-    return csv_line([row[f] for f in EWS_FIELDS])
 
 
 def write_scenario(root: Path) -> dict[str, Path]:
@@ -114,13 +83,7 @@ def write_scenario(root: Path) -> dict[str, Path]:
             UserAgent="ExchangeServicesClient/0.0.0.0",
         )
     )
-    paths["proxy"].write_text(
-        "#Software: Microsoft Exchange Server\r\n#Version: 15.01.2106.002\r\n#Log-type: HttpProxy Logs\r\n"
-        "#Date: 2021-03-03T02:00:00.000Z\r\n#Fields: "
-        + ",".join(HTTPPROXY_FIELDS)
-        + "\r\n"
-        + "".join(line + "\r\n" for line in proxy)
-    )
+    paths["proxy"].write_text(httpproxy_file(proxy))
 
     ews = []
     for i, u in enumerate(USERS):
@@ -137,13 +100,7 @@ def write_scenario(root: Path) -> dict[str, Path]:
     for ts, action, size, who in attack:
         ews.append(_ews(ts, ATTACKER, system, action, size, who, ua="ExchangeServicesClient/0.0.0.0"))
     ews.sort()
-    paths["ews"].write_text(
-        "#Software: Microsoft Exchange Server\r\n#Version: 15.01.2106.002\r\n#Log-type: EWS Logs\r\n"
-        "#Date: 2021-03-03T02:00:00.000Z\r\n#Fields: "
-        + ",".join(EWS_FIELDS)
-        + "\r\n"
-        + "".join(line + "\r\n" for line in ews)
-    )
+    paths["ews"].write_text(exchange_file("EWS Logs", "2021-03-03T02:00:00.000Z", EWS_FIELDS, ews))
 
     iis_lines = []
     for i, u in enumerate(USERS):
