@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from pathlib import Path
 
 from lekdicht.scan.pipeline import ScanOptions
@@ -79,3 +80,15 @@ def test_no_attacker_means_no_exposure_claims(tmp_path: Path) -> None:
     assert exp["mailboxes"] == [] and exp["address_book"] == []
     assert any("No attacker address" in x for x in exp["limits"])
     assert len(exp["exports"]) == 1  # exports are listed whoever ran them
+
+
+def test_shared_address_is_not_attributed(tmp_path: Path) -> None:
+    """A load balancer address in front of everyone: flagged, not turned into 'all mailboxes read'."""
+    paths = write_scenario(tmp_path / "ev")
+    ews = paths["ews"].read_text(encoding="utf-8").splitlines()
+    rewritten = [re.sub(r",198\.51\.100\.\d+,", f",{ATTACKER},", line) for line in ews]
+    paths["ews"].write_text("\n".join(rewritten) + "\n", encoding="utf-8")
+    report = scan_and_report(ScanOptions(evidence=tmp_path / "ev", out=tmp_path / "case", workers=1)).report
+    exp = report["data_exposure"]
+    assert exp["mailboxes"] == []
+    assert any(ATTACKER in x and "load balancer" in x for x in exp["limits"])

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from lekdicht.catalog.kinds import ArtefactKind
+from lekdicht.correlate.activity import Activity, is_person
 from lekdicht.correlate.exposure import (
     DataExposure,
     address_book_downloads,
@@ -36,6 +37,19 @@ class Correlation:
     errors: list[dict[str, str]] = field(default_factory=list)
 
 
+SHARED_ADDRESS_ACCOUNTS = 10
+"""An attacker address seen with more distinct person accounts than this is treated as shared."""
+
+
+def shared_addresses(activities: Sequence[Activity]) -> dict[str, int]:
+    """Attacker addresses that many different people also use (load balancers, proxies, NAT)."""
+    accounts: dict[str, set[str]] = {}
+    for a in activities:
+        if a.account and is_person(a.account):
+            accounts.setdefault(a.client_ip, set()).add(a.account.lower())
+    return {ip: len(names) for ip, names in accounts.items() if len(names) > SHARED_ADDRESS_ACCOUNTS}
+
+
 def correlate(
     findings: Sequence[Finding],
     log_files: Sequence[tuple[str, Path, ArtefactKind]],
@@ -45,14 +59,16 @@ def correlate(
     """Second pass over the logs for the attackers' addresses, then exposure, sessions, gaps, timeline."""
     ips = attacker_addresses(findings)
     sp = second_pass(log_files, ips)
+    shared = shared_addresses(sp.activities)
+    attributed = [a for a in sp.activities if a.client_ip not in shared]
     exports, grants = mailbox_exports(sp.commands)
     exposure = DataExposure(
         attacker_ips=sorted(ips),
-        mailboxes=mailbox_accesses(sp.activities),
+        mailboxes=mailbox_accesses(attributed),
         exports=exports,
         role_grants=grants,
-        address_book=address_book_downloads(sp.activities),
-        mail_flow=mail_flow_changes(sp.commands, sp.activities),
+        address_book=address_book_downloads(attributed),
+        mail_flow=mail_flow_changes(sp.commands, attributed),
         pst_files=pst_files(inventory, findings),
     )
     starts = [a.time for a in sp.activities if a.time] + [
@@ -60,6 +76,11 @@ def correlate(
     ]
     since = min(starts) if starts else None
     exposure.outbound_mail, mt_read = outbound_mail(log_files, exposure.affected_accounts(), since)
+    for ip in sorted(shared):
+        exposure.limits.append(
+            f"{ip} is used by {shared[ip]} different accounts (a proxy, load balancer or NAT address?): "
+            "its requests are not attributed to the attacker. Check that device's own logs."
+        )
     if not ips:
         exposure.limits.append(
             "No attacker address was identified, so no request could be attributed to one."
