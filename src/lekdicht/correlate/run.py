@@ -55,10 +55,11 @@ def correlate(
     log_files: Sequence[tuple[str, Path, ArtefactKind]],
     spans: Sequence[tuple[Any, Any]],
     inventory: Sequence[dict[str, Any]],
+    workers: int | None = None,
 ) -> Correlation:
     """Second pass over the logs for the attackers' addresses, then exposure, sessions, gaps, timeline."""
     ips = attacker_addresses(findings)
-    sp = second_pass(log_files, ips)
+    sp = second_pass(log_files, ips, workers=workers)
     shared = shared_addresses(sp.activities)
     attributed = [a for a in sp.activities if a.client_ip not in shared]
     exports, grants = mailbox_exports(sp.commands)

@@ -7,6 +7,7 @@ the attacker addresses (and request ids) plus the names of data-moving cmdlets.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,8 +18,9 @@ from lekdicht.correlate.commands import PREFILTER_WORDS, Command, command_from
 from lekdicht.logs import READERS
 from lekdicht.logs.base import ReadStats
 from lekdicht.model import LogRecord
-from lekdicht.rules.prefilter import selector_for_literals
+from lekdicht.rules.prefilter import Selector, selector_for_literals
 from lekdicht.rules.types import Literal
+from lekdicht.scan.parallel import map_files
 
 MAX_ACTIVITIES = 200_000
 """Memory bound: beyond this many attacker requests only counts are kept."""
@@ -42,31 +44,75 @@ def second_pass(
     files: Iterable[tuple[str, Path, ArtefactKind]],
     attacker_ips: set[str],
     request_ids: frozenset[str] = frozenset(),
+    workers: int | None = None,
 ) -> SecondPassResult:
     """Read each log once more and collect the attacker's requests and data-moving cmdlets."""
-    result = SecondPassResult()
-    needles = [Literal(ip) for ip in sorted(attacker_ips)] + [Literal(r) for r in sorted(request_ids)]
-    needles += [Literal(w) for w in PREFILTER_WORDS]
-    selector = selector_for_literals(needles)
-    for relpath, local, kind in files:
-        if kind in SKIP_KINDS or not kind.is_log:
-            continue
-        result.files_read += 1
-        try:
-            with open(local, "rb") as fh:
-                for rec in READERS[kind](fh, relpath, ReadStats(), selector):
-                    _classify(rec, kind, attacker_ips, request_ids, result)
-        except OSError as exc:
-            result.errors.append(
-                {"path": relpath, "error": f"second pass: cannot read: {exc.strerror or exc}"}
-            )
+    todo = [
+        (rel, str(local), kind.value) for rel, local, kind in files if kind not in SKIP_KINDS and kind.is_log
+    ]
+    sizes = [_size(local) for _, local, _ in todo]
+    parts = map_files(
+        _scan_file,
+        todo,
+        sizes,
+        workers=workers,
+        initializer=_init,
+        initargs=(frozenset(attacker_ips), request_ids),
+        on_error=lambda task, exc: _failed(task[0], exc),
+    )
+    result = SecondPassResult(files_read=len(todo))
+    for part in parts:
+        room = MAX_ACTIVITIES - len(result.activities)
+        result.activities.extend(part.activities[:room])
+        result.dropped_activities += part.dropped_activities + max(0, len(part.activities) - room)
+        result.commands.extend(part.commands)
+        result.errors.extend(part.errors)
     result.activities.sort(key=lambda a: (a.time.isoformat() if a.time else "", a.path, a.line or 0))
     result.commands.sort(key=lambda c: (c.time.isoformat() if c.time else "", c.path, c.line or 0))
     return result
 
 
+def _size(path: str) -> int:
+    try:
+        return os.path.getsize(path)
+    except OSError:
+        return 0
+
+
+_STATE: tuple[frozenset[str], frozenset[str], Selector] | None = None
+
+
+def _init(ips: frozenset[str], ids: frozenset[str]) -> None:
+    global _STATE
+    needles = [Literal(ip) for ip in sorted(ips)] + [Literal(r) for r in sorted(ids)]
+    needles += [Literal(w) for w in PREFILTER_WORDS]
+    _STATE = (ips, ids, selector_for_literals(needles))
+
+
+def _failed(relpath: str, exc: BaseException) -> SecondPassResult:
+    return SecondPassResult(
+        errors=[{"path": relpath, "error": f"second pass failed: {type(exc).__name__}: {exc}"}]
+    )
+
+
+def _scan_file(relpath: str, local: str, kind_value: str) -> SecondPassResult:
+    """One file of the second pass (runs in a worker process for large evidence)."""
+    assert _STATE is not None
+    ips, ids, selector = _STATE
+    kind = ArtefactKind(kind_value)
+    part = SecondPassResult()
+    try:
+        with open(local, "rb") as fh:
+            for rec in READERS[kind](fh, relpath, ReadStats(), selector):
+                _classify(rec, kind, ips, ids, part)
+    except OSError as exc:
+        reason = f"second pass: cannot read: {exc.strerror or exc}"
+        part.errors.append({"path": relpath, "error": reason})
+    return part
+
+
 def _classify(
-    rec: LogRecord, kind: ArtefactKind, ips: set[str], ids: frozenset[str], result: SecondPassResult
+    rec: LogRecord, kind: ArtefactKind, ips: frozenset[str], ids: frozenset[str], result: SecondPassResult
 ) -> None:
     fields = rec.fields
     ip = client_ip(fields)
