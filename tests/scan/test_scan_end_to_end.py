@@ -14,7 +14,7 @@ import pytest
 from click.testing import CliRunner
 
 from lekdicht.cli import EXIT_CODES, EXIT_USAGE, main
-from lekdicht.scan import pipeline
+from lekdicht.scan import parallel, pipeline
 from lekdicht.scan.pipeline import ScanOptions
 from lekdicht.scan.run import scan_and_report
 
@@ -101,9 +101,12 @@ def test_parallel_scan_equals_single_process(
 ) -> None:
     single = _scan(evidence, tmp_path / "one", workers=1)
     monkeypatch.setattr(pipeline, "IN_PROCESS_BYTES", 0)
-    parallel = _scan(evidence, tmp_path / "two", workers=2)
-    assert parallel["findings"] == single["findings"]
-    assert parallel["evidence"]["files"] == single["evidence"]["files"]
+    monkeypatch.setattr(parallel, "IN_PROCESS_BYTES", 0)
+    two_cores = _scan(evidence, tmp_path / "two", workers=2)
+    assert two_cores["findings"] == single["findings"]
+    assert two_cores["evidence"]["files"] == single["evidence"]["files"]
+    assert two_cores["data_exposure"] == single["data_exposure"]
+    assert two_cores["sessions"] == single["sessions"]
 
 
 def test_bad_input_is_reported_not_fatal(evidence: Path, tmp_path: Path) -> None:
