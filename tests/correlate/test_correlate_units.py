@@ -109,3 +109,22 @@ def test_client_address_is_the_first_hop() -> None:
     assert client_ip({"ClientIpAddress": "203.0.113.9, 10.0.0.5"}) == "203.0.113.9"
     assert client_ip({"c-ip": "198.51.100.4:51234"}) == "198.51.100.4"
     assert client_ip({"c-ip": "-"}) == ""
+
+
+def test_second_pass_keeps_the_earliest_requests_when_over_the_cap(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from lekdicht.catalog.kinds import ArtefactKind
+    from lekdicht.correlate import second_pass as sp
+    from support.logsynth import iis, iis_file
+
+    monkeypatch.setattr(sp, "MAX_ACTIVITIES", 3)
+    files = []
+    for name, hour in (("b.log", "05"), ("a.log", "04")):
+        lines = [
+            iis("GET", f"/owa/{i}", ip="203.0.113.37").replace("02:10:41", f"{hour}:00:{i:02d}")
+            for i in range(4)
+        ]
+        (tmp_path / name).write_text(iis_file(lines))
+        files.append((name, tmp_path / name, ArtefactKind.IIS_W3C))
+    result = sp.second_pass(files, {"203.0.113.37"}, workers=1)
+    assert [(a.path, a.line) for a in result.activities] == [("a.log", 5), ("a.log", 6), ("a.log", 7)]
+    assert result.dropped_activities == 5

@@ -94,7 +94,7 @@ class Activity:
             status=first(f, "HttpStatus", "sc-status"),
             bytes_out=int(size) if size.isdigit() else 0,
             operation=first(f, "SoapAction", "ProtocolAction", "CMD", "Cmdlet", "CmdletName"),
-            excerpt=rec.raw[:300],
+            excerpt=rec.raw[:200],
         )
 
     @property

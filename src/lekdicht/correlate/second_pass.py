@@ -22,8 +22,8 @@ from lekdicht.rules.prefilter import Selector, selector_for_literals
 from lekdicht.rules.types import Literal
 from lekdicht.scan.parallel import map_files
 
-MAX_ACTIVITIES = 200_000
-"""Memory bound: beyond this many attacker requests only counts are kept."""
+MAX_ACTIVITIES = 50_000
+"""Memory bound: beyond this many attacker requests (in all, and per file) only counts are kept."""
 
 # Message tracking is read in its own pass once the affected accounts are known.
 SKIP_KINDS = frozenset({ArtefactKind.MESSAGE_TRACKING, ArtefactKind.OABGEN})
@@ -51,7 +51,8 @@ def second_pass(
         (rel, str(local), kind.value) for rel, local, kind in files if kind not in SKIP_KINDS and kind.is_log
     ]
     sizes = [_size(local) for _, local, _ in todo]
-    parts = map_files(
+    result = SecondPassResult(files_read=len(todo))
+    for _, part in map_files(
         _scan_file,
         todo,
         sizes,
@@ -59,17 +60,23 @@ def second_pass(
         initializer=_init,
         initargs=(frozenset(attacker_ips), request_ids),
         on_error=lambda task, exc: _failed(task[0], exc),
-    )
-    result = SecondPassResult(files_read=len(todo))
-    for part in parts:
-        room = MAX_ACTIVITIES - len(result.activities)
-        result.activities.extend(part.activities[:room])
-        result.dropped_activities += part.dropped_activities + max(0, len(part.activities) - room)
+    ):
+        result.activities.extend(part.activities)
+        result.dropped_activities += part.dropped_activities
+        if len(result.activities) > MAX_ACTIVITIES:
+            # keep the earliest requests, whatever order the files finished in (deterministic)
+            result.activities.sort(key=_activity_order)
+            result.dropped_activities += len(result.activities) - MAX_ACTIVITIES
+            del result.activities[MAX_ACTIVITIES:]
         result.commands.extend(part.commands)
         result.errors.extend(part.errors)
-    result.activities.sort(key=lambda a: (a.time.isoformat() if a.time else "", a.path, a.line or 0))
+    result.activities.sort(key=_activity_order)
     result.commands.sort(key=lambda c: (c.time.isoformat() if c.time else "", c.path, c.line or 0))
     return result
+
+
+def _activity_order(a: Activity) -> tuple[str, str, int]:
+    return (a.time.isoformat() if a.time else "", a.path, a.line or 0)
 
 
 def _size(path: str) -> int:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from typing import Any, TypeVar
 
@@ -21,35 +21,30 @@ def map_files(
     workers: int | None = None,
     initializer: Callable[..., None] | None = None,
     initargs: tuple[Any, ...] = (),
-    on_done: Callable[[int], None] | None = None,
     on_error: Callable[[tuple[Any, ...], BaseException], T] | None = None,
-) -> list[T]:
-    """``fn(*task)`` for every task, in parallel when the input is large; results in task order.
+) -> Iterator[tuple[int, T]]:
+    """Yield ``(index, fn(*tasks[index]))`` as tasks finish, in parallel when the input is large.
 
-    ``initializer(*initargs)`` runs once per worker (and once in-process otherwise). ``on_done`` gets
-    the byte size of each finished task; ``on_error`` turns a worker crash into a result.
+    Largest tasks start first. Results are yielded, not collected, so the caller can merge them
+    into bounded state. ``initializer(*initargs)`` runs once per worker (and once in-process
+    otherwise); ``on_error`` turns a worker crash into a result.
     """
     n = workers or os.cpu_count() or 1
-    results: list[T | None] = [None] * len(tasks)
     order = sorted(range(len(tasks)), key=lambda i: -sizes[i])
     if n <= 1 or sum(sizes) < IN_PROCESS_BYTES or len(tasks) < 2:
         if initializer:
             initializer(*initargs)
         for i in order:
-            results[i] = fn(*tasks[i])
-            if on_done:
-                on_done(sizes[i])
-        return results  # type: ignore[return-value]
+            yield i, fn(*tasks[i])
+        return
     with ProcessPoolExecutor(max_workers=n, initializer=initializer, initargs=initargs) as pool:
         futures = {pool.submit(fn, *tasks[i]): i for i in order}
         for fut in as_completed(futures):
-            i = futures[fut]
+            i = futures.pop(fut)
             try:
-                results[i] = fut.result()
+                result = fut.result()
             except Exception as exc:  # noqa: BLE001 - a dead worker is reported per file by on_error
                 if on_error is None:
                     raise
-                results[i] = on_error(tasks[i], exc)
-            if on_done:
-                on_done(sizes[i])
-    return results  # type: ignore[return-value]
+                result = on_error(tasks[i], exc)
+            yield i, result
