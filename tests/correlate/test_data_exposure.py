@@ -92,3 +92,28 @@ def test_shared_address_is_not_attributed(tmp_path: Path) -> None:
     exp = report["data_exposure"]
     assert exp["mailboxes"] == []
     assert any(ATTACKER in x and "load balancer" in x for x in exp["limits"])
+
+
+def test_server_own_address_in_back_end_logs_is_not_an_attacker(tmp_path: Path) -> None:
+    """Back-end (port 444) lines have the front end as client: that must not make every user's
+    request 'attacker activity'."""
+    from support.logsynth import iis, iis_file
+
+    ev = tmp_path / "ev" / "W3SVC2"
+    ev.mkdir(parents=True)
+    lines = [
+        iis("GET", "/owa/", ip="198.51.100.7", user="EXAMPLE\\anna"),
+        iis(
+            "POST",
+            "/ecp/DDI/DDIService.svc/SetObject",
+            query="schema=ResetOABVirtualDirectory&msExchEcpCanary=x",
+            user="EXAMPLE\\EXCH01$",
+            ip="10.0.0.5",
+        ),
+    ]
+    (ev / "u_ex210303.log").write_text(iis_file(lines))
+    report = scan_and_report(ScanOptions(evidence=tmp_path / "ev", out=tmp_path / "case", workers=1)).report
+    assert any(f["rule_id"] == "PL8-iis-reset-vdir" for f in report["findings"])
+    exp = report["data_exposure"]
+    assert exp["attacker_ips"] == []
+    assert any("10.0.0.5" in x and "back-end" in x for x in exp["limits"])

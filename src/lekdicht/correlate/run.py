@@ -56,9 +56,10 @@ def correlate(
     spans: Sequence[tuple[Any, Any]],
     inventory: Sequence[dict[str, Any]],
     workers: int | None = None,
+    server_addresses: Sequence[str] = (),
 ) -> Correlation:
     """Second pass over the logs for the attackers' addresses, then exposure, sessions, gaps, timeline."""
-    ips = attacker_addresses(findings)
+    ips = attacker_addresses(findings, server_addresses)
     sp = second_pass(log_files, ips, workers=workers)
     shared = shared_addresses(sp.activities)
     attributed = [a for a in sp.activities if a.client_ip not in shared]
@@ -81,6 +82,15 @@ def correlate(
         exposure.limits.append(
             f"{ip} is used by {shared[ip]} different accounts (a proxy, load balancer or NAT address?): "
             "its requests are not attributed to the attacker. Check that device's own logs."
+        )
+    servers_with_findings = sorted(
+        {f.entities.client_ip for f in findings if f.entities.client_ip in set(server_addresses)} - {None}
+    )
+    if servers_with_findings:
+        exposure.limits.append(
+            "Findings whose client is the Exchange server itself ("
+            + ", ".join(str(x) for x in servers_with_findings)
+            + ") come from back-end logs; that address is not treated as an attacker."
         )
     if not ips:
         exposure.limits.append(

@@ -63,7 +63,7 @@ def second_pass(
     ):
         result.activities.extend(part.activities)
         result.dropped_activities += part.dropped_activities
-        if len(result.activities) > MAX_ACTIVITIES:
+        if len(result.activities) > 2 * MAX_ACTIVITIES:
             # keep the earliest requests, whatever order the files finished in (deterministic)
             result.activities.sort(key=_activity_order)
             result.dropped_activities += len(result.activities) - MAX_ACTIVITIES
@@ -71,12 +71,15 @@ def second_pass(
         result.commands.extend(part.commands)
         result.errors.extend(part.errors)
     result.activities.sort(key=_activity_order)
+    if len(result.activities) > MAX_ACTIVITIES:
+        result.dropped_activities += len(result.activities) - MAX_ACTIVITIES
+        del result.activities[MAX_ACTIVITIES:]
     result.commands.sort(key=lambda c: (c.time.isoformat() if c.time else "", c.path, c.line or 0))
     return result
 
 
-def _activity_order(a: Activity) -> tuple[str, str, int]:
-    return (a.time.isoformat() if a.time else "", a.path, a.line or 0)
+def _activity_order(a: Activity) -> tuple[float, str, int]:
+    return (a.time.timestamp() if a.time else 0.0, a.path, a.line or 0)
 
 
 def _size(path: str) -> int:

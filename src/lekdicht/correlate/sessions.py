@@ -84,10 +84,24 @@ class Session:
         }
 
 
-def attacker_addresses(findings: Sequence[Finding]) -> set[str]:
-    """Client addresses with a finding of tier exploited, attempted or suspicious (not probes)."""
+def attacker_addresses(findings: Sequence[Finding], servers: Iterable[str] = ()) -> set[str]:
+    """Client addresses with a finding of tier exploited, attempted or suspicious (not probes).
+
+    The server's own addresses and loopback are left out: in back-end logs the client is the
+    Exchange front end, not the attacker.
+    """
     strong = {Verdict.EXPLOITED, Verdict.ATTEMPTED, Verdict.SUSPICIOUS}
-    return {f.entities.client_ip for f in findings if f.verdict in strong and f.entities.client_ip}
+    own = set(servers)
+    return {
+        ip
+        for f in findings
+        if f.verdict in strong and (ip := f.entities.client_ip) and ip not in own and not is_loopback(ip)
+    }
+
+
+def is_loopback(ip: str) -> bool:
+    """127.0.0.0/8, ::1 and the IPv4-mapped loopback."""
+    return ip.startswith("127.") or ip in ("::1", "::ffff:127.0.0.1")
 
 
 def group_sessions(findings: Sequence[Finding], activities: Iterable[Activity] = ()) -> list[Session]:

@@ -18,7 +18,7 @@ import codecs
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from typing import BinaryIO, Protocol
+from typing import Any, BinaryIO, Protocol
 
 from lekdicht.logs.base import LineSelector, ReadStats
 from lekdicht.model import LogRecord
@@ -264,12 +264,49 @@ def _is_blank(block: bytes, start: int, end: int) -> bool:
     return end == start or (end == start + 1 and block[start] == 0x0D)
 
 
-def _specials(block: bytes, headers: bool) -> tuple[list[int], int]:
-    """Header line starts and the number of empty lines of a block, in one fast regex pass.
+def _special_breaks(block: bytes) -> list[int]:
+    """Positions of the line breaks followed by ``#``, ``\\n`` or ``\\r``, ascending.
 
-    The pattern has a literal first byte, so ``re`` scans for it at memchr speed; a block of
-    ordinary data lines yields no match at all.
+    With hyperscan, one literal scan (about twice the speed of ``re``, which stops at every line
+    break to test the next byte); a block of ordinary data lines yields no match at all.
     """
+    db = _special_db()
+    if db is None:
+        return [m.start() for m in _SPECIAL.finditer(block)]
+    found: list[int] = []
+    append = found.append
+
+    def on_match(_id: int, _from: int, to: int, _flags: int, _ctx: object) -> None:
+        append(to - 2)  # every pattern is two bytes, the line break first
+
+    db.scan(block, match_event_handler=on_match)
+    found.sort()
+    return found
+
+
+_SPECIAL_DB: list[Any] = []
+
+
+def _special_db() -> Any:
+    """The hyperscan database for :func:`_special_breaks` (compiled once), or None without it."""
+    if not _SPECIAL_DB:
+        db: Any = None
+        try:  # pragma: no cover - depends on the platform
+            import hyperscan
+
+            made = hyperscan.Database(mode=hyperscan.HS_MODE_BLOCK)
+            made.compile(
+                expressions=[b"\\n#", b"\\n\\n", b"\\n\\r"], ids=[0, 1, 2], elements=3, flags=[0, 0, 0]
+            )
+            db = made
+        except Exception:  # no hyperscan, or it failed: the regular expression does the same
+            db = None
+        _SPECIAL_DB.append(db)
+    return _SPECIAL_DB[0]
+
+
+def _specials(block: bytes, headers: bool) -> tuple[list[int], int]:
+    """Header line starts and the number of empty lines of a block, in one fast pass."""
     hdrs: list[int] = []
     blanks = 0
     first = block[:1]
@@ -278,8 +315,8 @@ def _specials(block: bytes, headers: bool) -> tuple[list[int], int]:
     elif first == b"\n" or block[:2] == b"\r\n" or block == b"\r":
         blanks += 1
     n = len(block)
-    for m in _SPECIAL.finditer(block):
-        start = m.start() + 1  # line start
+    for brk in _special_breaks(block):
+        start = brk + 1  # line start
         ch = block[start]
         if ch == 0x23:  # '#'
             if headers:

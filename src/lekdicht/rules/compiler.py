@@ -79,7 +79,7 @@ from sigma.types import (
 from lekdicht.catalog.kinds import LogSource
 from lekdicht.model import LogRecord, Severity, Verdict
 from lekdicht.rules.fieldmap import FieldMap, default_fieldmap
-from lekdicht.rules.literals import Node, derive_all
+from lekdicht.rules.literals import Node, derive_all, derive_requirements
 from lekdicht.rules.types import CompiledRule
 
 __all__ = [
@@ -791,7 +791,9 @@ def compile_rule(rule: SigmaRule, source: str = "", fieldmap: FieldMap | None = 
     def matcher(record: LogRecord) -> bool:
         return pred(_view_of(record))
 
-    literals = derive_all(conditions, builder.tolerant_fields())
+    tolerant = builder.tolerant_fields()
+    literals = derive_all(conditions, tolerant)
+    requirements = derive_requirements(conditions, tolerant) if literals is not None else None
     tags, cves, attack = _tags(rule)
     return CompiledRule(
         id=rule_identifier(rule),
@@ -808,4 +810,5 @@ def compile_rule(rule: SigmaRule, source: str = "", fieldmap: FieldMap | None = 
         tags=tags,
         source=source,
         requires_corroboration=corroboration,
+        requirements=requirements,
     )

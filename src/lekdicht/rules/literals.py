@@ -241,3 +241,194 @@ def derive_all(conditions: list[Node | None], tolerant_field: dict[str, bool]) -
     if not out:
         return None
     return sorted(minimise(out), key=lambda lit: (lit.text, lit.percent_tolerant))
+
+
+# ---------------------------------------------------------------------------------------------
+# Requirements: conjunctions of literal clauses, for a prefilter that picks the rarest clause.
+#
+# ``derive`` above keeps one literal set per rule (for an AND, the best side by length). A length
+# cannot tell that "correlationid=" is in every HttpProxy line while "/rpc/" is rare. The
+# requirements below keep every clause a matching line must satisfy, so the prefilter can scan for
+# the clause that is rarest in the data and check the others on the few lines that hold it.
+
+Clause = frozenset[Literal]
+"""A line satisfies a clause if it contains one of its literals."""
+Requirement = tuple[Clause, ...]
+"""A line satisfies a requirement if it satisfies all of its clauses."""
+Alternatives = list[list[Clause]]
+"""Internal: any alternative (a list of clauses) may hold; ``[[]]`` means no requirement."""
+
+MAX_ALTERNATIVES = 64
+"""Cap on alternatives per rule; beyond it an AND keeps fewer of its sides (still sound)."""
+MAX_CLAUSES = 8
+"""Cap on clauses per alternative; the weakest are dropped (still sound)."""
+
+_TRUE: Alternatives = [[]]
+
+
+def string_pieces(value: SigmaString, splitter: re.Pattern[str]) -> list[str]:
+    """Lower-cased pieces (at least 3 characters) of every plain run of ``value``: all are required."""
+    out: list[str] = []
+    for part in value.s:
+        if isinstance(part, str):
+            out.extend(p.lower() for p in splitter.split(part) if len(p) >= MIN_LITERAL)
+    return out
+
+
+def regex_pieces(value: SigmaRegularExpression, splitter: re.Pattern[str]) -> list[str]:
+    """Lower-cased pieces of the literal runs the regex requires at its top level, in order."""
+    if _sre is None:
+        return []
+    flags = re.IGNORECASE if SigmaRegularExpressionFlag.IGNORECASE in value.flags else 0
+    try:
+        parsed = _sre.parse(str(value.regexp), flags)
+    except Exception:
+        return []
+    runs: list[str] = []
+    current: list[str] = []
+    for op, arg in parsed:
+        if op is _sre.LITERAL:
+            current.append(chr(arg))
+        else:
+            runs.append("".join(current))
+            current = []
+    runs.append("".join(current))
+    return [p.lower() for run in runs for p in splitter.split(run) if len(p) >= MIN_LITERAL]
+
+
+def value_alternatives(value: SigmaType, *, keyword: bool, tolerant: bool) -> Alternatives:
+    """Alternatives for one value of a field (``keyword=False``) or of a keyword detection."""
+    splitter = KEYWORD_SPLIT if keyword else FIELD_SPLIT
+    tol = tolerant and not keyword
+    if isinstance(value, SigmaExpansion):
+        out: Alternatives = []
+        for inner in value.values:
+            alts = value_alternatives(inner, keyword=keyword, tolerant=tolerant)
+            if alts == _TRUE:
+                return _TRUE
+            out.extend(alts)
+        return _or_compact(out) if out else _TRUE
+    pieces: list[str] | None = None
+    if isinstance(value, SigmaString):
+        pieces = string_pieces(value, splitter)
+    elif isinstance(value, SigmaRegularExpression):
+        pieces = regex_pieces(value, splitter)
+    if pieces is not None:
+        if not pieces:
+            return _TRUE
+        return [_prune_clauses([frozenset({Literal(p, tol)}) for p in dict.fromkeys(pieces)])]
+    lits = value_literals(value, keyword=keyword, tolerant=tolerant)
+    return [[lits]] if lits else _TRUE
+
+
+def _clause_implies(a: Clause, b: Clause) -> bool:
+    """True if every line satisfying clause ``a`` also satisfies clause ``b``."""
+    for la in a:
+        if not any(lb.text in la.text and (lb.percent_tolerant or not la.percent_tolerant) for lb in b):
+            return False
+    return True
+
+
+def _clause_score(c: Clause) -> tuple[int, int]:
+    return (min(len(lit.text) for lit in c), -len(c))
+
+
+def _prune_clauses(clauses: list[Clause]) -> list[Clause]:
+    """Minimise each clause, drop clauses implied by another, keep at most MAX_CLAUSES."""
+    cs = list(dict.fromkeys(minimise(c) for c in clauses if c))
+    kept: list[Clause] = []
+    for i, c in enumerate(cs):
+        implied = any(
+            j != i and _clause_implies(d, c) and (not _clause_implies(c, d) or j < i)
+            for j, d in enumerate(cs)
+        )
+        if not implied:
+            kept.append(c)
+    kept.sort(key=_clause_score, reverse=True)
+    return kept[:MAX_CLAUSES]
+
+
+def _alt_implies(x: list[Clause], y: list[Clause]) -> bool:
+    """True if every line satisfying alternative ``x`` satisfies alternative ``y``."""
+    return all(any(_clause_implies(cx, cy) for cx in x) for cy in y)
+
+
+def _or_compact(alts: Alternatives) -> Alternatives:
+    """An OR of alternatives: merged into one clause when each is a single clause, else deduplicated."""
+    if any(not a for a in alts):
+        return _TRUE
+    singles = [a[0] for a in alts if len(a) == 1]
+    if len(singles) > 1:  # "contains a or contains b": one clause
+        alts = [[minimise(frozenset().union(*singles))], *(a for a in alts if len(a) > 1)]
+    if len(alts) == 1:
+        return alts
+    out: Alternatives = []
+    for i, a in enumerate(alts):
+        # drop an alternative that implies another one (the other admits every line it admits)
+        if any(
+            j != i and _alt_implies(a, b) and (not _alt_implies(b, a) or j < i) for j, b in enumerate(alts)
+        ):
+            continue
+        out.append(a)
+    return out
+
+
+def _and(children: list[Alternatives]) -> Alternatives:
+    """Cross product of the children's alternatives, best children first, within the caps."""
+    parts = [c for c in children if c != _TRUE]
+    if not parts:
+        return _TRUE
+    parts.sort(key=lambda alts: (len(alts), -max(_clause_score(c)[0] for a in alts for c in a)))
+    result: Alternatives = [[]]
+    for alts in parts:
+        if len(result) * len(alts) > MAX_ALTERNATIVES:
+            continue  # leaving a side out only weakens the requirement
+        result = [_prune_clauses(r + a) for r in result for a in alts]
+    return result
+
+
+def _requirements(node: Node | None, tolerant_field: dict[str, bool]) -> Alternatives:
+    if node is None:
+        return _TRUE
+    if isinstance(node, ConditionOR):
+        out: Alternatives = []
+        for arg in node.args:
+            alts = _requirements(_as_node(arg), tolerant_field)
+            if alts == _TRUE:
+                return _TRUE
+            out.extend(alts)
+        return _or_compact(out) if out else _TRUE
+    if isinstance(node, ConditionAND):
+        return _and([_requirements(_as_node(arg), tolerant_field) for arg in node.args])
+    if isinstance(node, ConditionNOT):
+        return _TRUE
+    if isinstance(node, ConditionFieldEqualsValueExpression):
+        tolerant = tolerant_field.get(node.field, False)
+        return value_alternatives(node.value, keyword=False, tolerant=tolerant)
+    if isinstance(node, ConditionValueExpression):
+        return value_alternatives(node.value, keyword=True, tolerant=False)
+    return _TRUE
+
+
+def derive_requirements(
+    conditions: list[Node | None], tolerant_field: dict[str, bool]
+) -> tuple[Requirement, ...] | None:
+    """Requirements of a rule with several conditions (alternatives), or None if a line may match
+    without containing any literal. Sound in the same sense as :func:`derive_all`."""
+    out: Alternatives = []
+    for cond in conditions:
+        alts = _requirements(cond, tolerant_field)
+        if alts == _TRUE:
+            return None
+        out.extend(alts)
+    if not out:
+        return None
+    out = _or_compact(out)
+    if out == _TRUE:
+        return None
+
+    def key(clause: Clause) -> tuple[tuple[str, bool], ...]:
+        return tuple(sorted((lit.text, lit.percent_tolerant) for lit in clause))
+
+    reqs = {tuple(sorted(alt, key=key)) for alt in out}
+    return tuple(sorted(reqs, key=lambda r: [key(c) for c in r]))

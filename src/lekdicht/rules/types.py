@@ -41,6 +41,10 @@ class CompiledRule:
     source: str = ""
     """File the rule was loaded from (built-in rules: package-relative path)."""
     requires_corroboration: bool = False
+    requirements: tuple[tuple[frozenset[Literal], ...], ...] | None = None
+    """Finer prefilter facts than ``literals``: a line matching the rule satisfies every clause of
+    at least one requirement, a clause being "the line contains one of these literals". None:
+    not derived (the prefilter then uses ``literals`` alone)."""
 
 
 @dataclass(frozen=True, slots=True)

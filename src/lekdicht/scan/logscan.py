@@ -35,6 +35,8 @@ class LogFileResult:
     prefilter: str = "none"
     seconds: float = 0.0
     hostname: str | None = None
+    server_addresses: set[str] = field(default_factory=set)
+    """The server's own addresses seen in the file (W3C ``s-ip``)."""
 
 
 class LogScanner:
@@ -112,10 +114,25 @@ class LogScanner:
             selector = _NothingSelector()
             result.prefilter = "no-rules"
         reader = READERS[kind]
+        # The prefilter knows, for the lines it selected, which rules' literals they hold; the
+        # other rules cannot match there (bit i of the mask is rules[i]).
+        rule_mask = getattr(selector, "rule_mask", None)
         for record in reader(stream, relpath, stats, selector):  # type: ignore[arg-type]
-            if result.hostname is None:
+            if result.hostname is None and not _HOST_FIELD_SET.isdisjoint(record.fields):
                 result.hostname = _hostname(record.fields)
-            for rule in rules:
+            server_ip = record.fields.get("s-ip")
+            if server_ip and len(result.server_addresses) < MAX_SERVER_ADDRESSES:
+                result.server_addresses.add(server_ip)
+            mask = rule_mask(record.raw) if rule_mask is not None else None
+            if mask is None:
+                for rule in rules:
+                    if rule.matcher(record):
+                        result.findings.append(make_finding(rule, record, kind))
+                continue
+            while mask:  # only the rules whose bit is set, in rule order
+                low = mask & -mask
+                rule = rules[low.bit_length() - 1]
+                mask ^= low
                 if rule.matcher(record):
                     result.findings.append(make_finding(rule, record, kind))
 
@@ -135,7 +152,10 @@ class LogScanner:
                     result.findings.append(make_finding(rule, record, kind))
 
 
+MAX_SERVER_ADDRESSES = 16
+
 _HOST_FIELDS = ("ServerHostName", "ServerName", "Computer", "Hostname", "s-computername", "server-hostname")
+_HOST_FIELD_SET = frozenset(_HOST_FIELDS)
 
 
 def _hostname(fields: dict[str, str]) -> str | None:

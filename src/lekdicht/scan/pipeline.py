@@ -90,9 +90,11 @@ def catalog_files(source: EvidenceSource) -> list[CatalogEntry]:
 _WORKER: LogScanner | None = None
 
 
-def _init_worker(sigma_dirs: list[str], full_parse: bool) -> None:
+def _init_worker(ruleset: RuleSet, full_parse: bool) -> None:
+    # With the fork start method the parent's compiled rule set is inherited as is; otherwise it
+    # arrives pickled, which rebuilds it from its load arguments (RuleSet.__reduce__).
     global _WORKER
-    _WORKER = LogScanner(RuleSet.load([Path(p) for p in sigma_dirs]), full_parse)
+    _WORKER = LogScanner(ruleset, full_parse)
 
 
 def _scan_in_worker(relpath: str, local: str, kind: str, size: int) -> LogFileResult:
@@ -122,7 +124,7 @@ def scan_logs(entries: list[CatalogEntry], ruleset: RuleSet, options: ScanOption
         with ProcessPoolExecutor(
             max_workers=workers,
             initializer=_init_worker,
-            initargs=([str(p) for p in options.sigma_dirs], options.full_parse),
+            initargs=(ruleset, options.full_parse),
         ) as pool:
             futures = {
                 pool.submit(_scan_in_worker, e.file.relpath, str(e.file.local), e.kind.value, e.file.size): e
@@ -177,6 +179,8 @@ def run_scan(options: ScanOptions) -> ScanData:
                 {"path": e.file.relpath, "size": e.file.size, "sha256": inventory.get(e.file.relpath)}
                 for e in entries
             ],
+            options.workers,
+            sorted({ip for r in log_results for ip in r.server_addresses}),
         )
         if options.progress:
             options.progress("correlate", 1, 1)
