@@ -104,9 +104,14 @@ class Activity:
 
     def cite(self) -> dict[str, Any]:
         """Where this activity was logged (for evidence citations)."""
-        out: dict[str, Any] = {"path": self.path, "time": format_time(self.time)}
-        if self.line is not None:
-            out["line"] = self.line
-        if self.record is not None:
-            out["record"] = self.record
-        return out
+        return citation(self.path, self.time, self.line, self.record)
+
+
+def citation(path: str, time: datetime | None, line: int | None, record: int | None) -> dict[str, Any]:
+    """An evidence citation: file, time, and line (text logs) or record number (events)."""
+    out: dict[str, Any] = {"path": path, "time": format_time(time)}
+    if line is not None:
+        out["line"] = line
+    if record is not None:
+        out["record"] = record
+    return out

@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from lekdicht.correlate.activity import first
-from lekdicht.model import LogRecord, format_time
+from lekdicht.correlate.activity import citation, first
+from lekdicht.model import LogRecord
 
 # Cmdlets that move mail or mailbox data out, or change who receives mail.
 DATA_CMDLETS = frozenset(
@@ -54,12 +54,7 @@ class Command:
     failed: bool = False
 
     def cite(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"path": self.path, "time": format_time(self.time)}
-        if self.line is not None:
-            out["line"] = self.line
-        if self.record is not None:
-            out["record"] = self.record
-        return out
+        return citation(self.path, self.time, self.line, self.record)
 
     def param(self, *names: str) -> str:
         """A parameter value by any of its names (case-insensitive)."""
