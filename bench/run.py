@@ -189,9 +189,16 @@ def measure(tool: str, cache: str, cmd: list[str], stdout: Path | None = None) -
     # CPU used meanwhile by everything else (other users, this script's sampler): a busy machine
     # makes wall times longer than the tool's own CPU time explains.
     run.extra["other_cpu"] = round(max(0.0, busy_seconds() - busy0 - cpu), 2)
-    if err and proc.returncode not in (0, 1, 3, 4, 5, 6):
-        sys.stderr.write(err.decode("utf-8", "replace")[-3000:])
+    run.extra["stderr_tail"] = err.decode("utf-8", "replace")[-3000:] if err else ""
     return run
+
+
+def _failed(run: Run, what: Path) -> None:
+    """Stop with the tool's error output when it did not produce ``what`` (lekdicht's exit
+    codes 0-6 are verdicts, so the exit code alone does not tell a crash)."""
+    if not what.exists():
+        sys.stderr.write(str(run.extra.get("stderr_tail", "")))
+        raise SystemExit(f"{run.tool} ({run.cache}) failed: exit code {run.returncode}, no {what}")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -313,6 +320,7 @@ def bench_size(args: argparse.Namespace, size_text: str, can_drop: bool) -> dict
             *workers,
         ]
         r = measure("lekdicht scan", cache, cmd)
+        _failed(r, case / "report.json")
         report = json.loads((case / "report.json").read_text())
         records = report["evidence"]["totals"]["records_read"]
         r.mb_s = nbytes / 1e6 / r.wall
@@ -328,11 +336,13 @@ def bench_size(args: argparse.Namespace, size_text: str, can_drop: bool) -> dict
         js = work / "firstpass.json"
         if cache == "cold":
             drop_caches()
+        js.unlink(missing_ok=True)
         r = measure(
             "lekdicht log pass",
             cache,
             [PY, str(HERE / "firstpass.py"), str(evidence), "--json", str(js), *workers],
         )
+        _failed(r, js)
         res = json.loads(js.read_text())
         r.mb_s = nbytes / 1e6 / r.wall
         r.records_s = res["records"] / r.wall
@@ -380,7 +390,9 @@ def bench_size(args: argparse.Namespace, size_text: str, can_drop: bool) -> dict
                 runs.append(ripgrep(cache))
     if not args.skip_naive and "naive" in tools:
         js = work / "naive.json"
+        js.unlink(missing_ok=True)
         r = measure("naive Python", "warm", [PY, str(HERE / "naive.py"), str(evidence), "--json", str(js)])
+        _failed(r, js)
         res = json.loads(js.read_text())
         r.mb_s = nbytes / 1e6 / r.wall
         r.records_s = res["records"] / r.wall
@@ -388,6 +400,8 @@ def bench_size(args: argparse.Namespace, size_text: str, can_drop: bool) -> dict
         r.extra["check"] = compare(expected, {(f[0], f[1], f[2]) for f in res["findings"]})
         checks["naive"] = r.extra["check"]
         runs.append(r)
+    for r in runs:
+        r.extra.pop("stderr_tail", None)
     return {
         "size": size_text,
         "bytes": nbytes,
