@@ -95,8 +95,9 @@ def string_literal(value: SigmaString, splitter: re.Pattern[str]) -> str | None:
     return best.lower() if len(best) >= MIN_LITERAL else None
 
 
-def regex_literal(value: SigmaRegularExpression, splitter: re.Pattern[str]) -> str | None:
-    """Lower-cased longest piece of a literal run required at the regex's top level, or None."""
+def regex_literal_runs(value: SigmaRegularExpression) -> list[str] | None:
+    """The runs of plain characters at the regex's top level (a required sequence of literals,
+    broken wherever another construct stands), or None when the regex cannot be analysed."""
     if _sre is None:
         return None
     flags = re.IGNORECASE if SigmaRegularExpressionFlag.IGNORECASE in value.flags else 0
@@ -113,8 +114,13 @@ def regex_literal(value: SigmaRegularExpression, splitter: re.Pattern[str]) -> s
             runs.append("".join(current))
             current = []
     runs.append("".join(current))
+    return runs
+
+
+def regex_literal(value: SigmaRegularExpression, splitter: re.Pattern[str]) -> str | None:
+    """Lower-cased longest piece of a literal run required at the regex's top level, or None."""
     best = ""
-    for run in runs:
+    for run in regex_literal_runs(value) or []:
         piece = longest_piece(run, splitter)
         if len(piece) > len(best):
             best = piece
@@ -277,22 +283,7 @@ def string_pieces(value: SigmaString, splitter: re.Pattern[str]) -> list[str]:
 
 def regex_pieces(value: SigmaRegularExpression, splitter: re.Pattern[str]) -> list[str]:
     """Lower-cased pieces of the literal runs the regex requires at its top level, in order."""
-    if _sre is None:
-        return []
-    flags = re.IGNORECASE if SigmaRegularExpressionFlag.IGNORECASE in value.flags else 0
-    try:
-        parsed = _sre.parse(str(value.regexp), flags)
-    except Exception:
-        return []
-    runs: list[str] = []
-    current: list[str] = []
-    for op, arg in parsed:
-        if op is _sre.LITERAL:
-            current.append(chr(arg))
-        else:
-            runs.append("".join(current))
-            current = []
-    runs.append("".join(current))
+    runs = regex_literal_runs(value) or []
     return [p.lower() for run in runs for p in splitter.split(run) if len(p) >= MIN_LITERAL]
 
 
