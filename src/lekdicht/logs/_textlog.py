@@ -76,6 +76,14 @@ class TextLineState:
             )
 
 
+def split_directive(text: str) -> tuple[str, str] | None:
+    """``#Name: value`` header line → (lower-case name, value); None for a plain ``#`` comment."""
+    name, sep, value = text[1:].lstrip().partition(":")
+    if not sep:
+        return None
+    return name.strip().lower(), value.strip()
+
+
 def parse_iso_utc(text: str) -> datetime | None:
     """ISO 8601 timestamp (``Z``, offset or naive) to an aware UTC datetime, or None."""
     try:

@@ -25,7 +25,7 @@ from typing import BinaryIO
 from urllib.parse import unquote
 
 from lekdicht.catalog.kinds import ArtefactKind
-from lekdicht.logs._textlog import TextLineState, iter_text_records, parse_iso_utc
+from lekdicht.logs._textlog import TextLineState, iter_text_records, parse_iso_utc, split_directive
 from lekdicht.logs.base import LineSelector, Reader, ReadStats
 from lekdicht.model import Location, LogRecord, Record
 
@@ -193,12 +193,10 @@ class ExchangeCsvParser(TextLineState):
     # -- headers -------------------------------------------------------------------------
 
     def header(self, text: str, line: int) -> None:
-        body = text[1:].lstrip()
-        name, sep, value = body.partition(":")
-        if not sep:
+        directive = split_directive(text)
+        if directive is None:
             return
-        name = name.strip().lower()
-        value = value.strip()
+        name, value = directive
         if name == "fields":
             self._set_fields(tuple(f.strip() for f in value.split(",")))
         elif name == "version":

@@ -21,7 +21,7 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import BinaryIO
 
-from lekdicht.logs._textlog import TextLineState, iter_text_records, parse_iso_utc
+from lekdicht.logs._textlog import TextLineState, iter_text_records, parse_iso_utc, split_directive
 from lekdicht.logs.base import LineSelector, ReadStats
 from lekdicht.model import Location, LogRecord, Record
 
@@ -70,12 +70,10 @@ class OabGenParser(TextLineState):
         self.fields: tuple[str, ...] | None = None
 
     def header(self, text: str, line: int) -> None:
-        body = text[1:].lstrip()
-        name, sep, value = body.partition(":")
-        if not sep:
+        directive = split_directive(text)
+        if directive is None:
             return
-        name = name.strip().lower()
-        value = value.strip()
+        name, value = directive
         if name == "fields":
             self.fields = tuple(f.strip() for f in value.split(","))
         elif name == "version" and value and value not in self.stats.header_versions:

@@ -28,7 +28,7 @@ from datetime import UTC, datetime
 from typing import BinaryIO
 from urllib.parse import unquote
 
-from lekdicht.logs._textlog import TextLineState, iter_text_records
+from lekdicht.logs._textlog import TextLineState, iter_text_records, split_directive
 from lekdicht.logs.base import LineSelector, ReadStats
 from lekdicht.model import Location, LogRecord, Record
 
@@ -73,12 +73,10 @@ class W3CParser(TextLineState):
         self.warned_no_date = False
 
     def header(self, text: str, line: int) -> None:
-        body = text[1:].lstrip()
-        name, sep, value = body.partition(":")
-        if not sep:
+        directive = split_directive(text)
+        if directive is None:
             return  # a comment such as "# Default traces of ..."
-        name = name.strip().lower()
-        value = value.strip()
+        name, value = directive
         if name == "fields":
             self._set_fields(tuple(value.split()))
         elif name == "date":
